@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, saasops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compression that overlaps with the dump.
+
+``pg_dump -Fd -Z0 -j N`` writes one ``<id>.dat`` file per table. A
+:class:`DatCompressor` follows each file while pg_dump is still writing it
+(inotify tells when a file appears and when its writer closes it), streams
+its bytes into ``zstd`` and counts the COPY rows on the way, so compression
+runs on the spare CPU during the dump instead of after it, and the row counts
+in the manifest come from the dump itself (exact, same snapshot).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import re
+import select
+import struct
+import subprocess
+import threading
+import time
+
+from ansible_collections.saasops.maintenance.plugins.module_utils.common import MaintenanceError
+from ansible_collections.saasops.maintenance.plugins.module_utils.runner import first_error
+
+__metaclass__ = type
+
+CHUNK = 1 << 20
+SMALL_FILE = 1 << 20  # files that stay below this are left uncompressed (pg_restore reads .dat)
+DAT_RE = re.compile(r"^(\d+)\.dat$|^blob_\d+\.dat$")
+
+IN_CLOSE_WRITE = 0x00000008
+IN_CREATE = 0x00000100
+IN_MOVED_TO = 0x00000080
+IN_Q_OVERFLOW = 0x00004000
+IN_NONBLOCK = 0o4000
+IN_CLOEXEC = 0o2000000
+
+
+class Inotify:
+    """Minimal inotify over ctypes (Linux). ``available`` is False elsewhere."""
+
+    def __init__(self, path):
+        self.fd = -1
+        name = ctypes.util.find_library("c")
+        try:
+            libc = ctypes.CDLL(name or "libc.so.6", use_errno=True)
+            self.fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
+            if self.fd >= 0:
+                wd = libc.inotify_add_watch(self.fd, os.fsencode(path), IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO)
+                if wd < 0:
+                    os.close(self.fd)
+                    self.fd = -1
+        except (OSError, AttributeError):
+            self.fd = -1
+
+    @property
+    def available(self):
+        return self.fd >= 0
+
+    def read(self, timeout):
+        """[(mask, name)] of the events within ``timeout`` seconds."""
+        ready, _w, _x = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return []
+        try:
+            data = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return []
+        events = []
+        offset = 0
+        while offset + 16 <= len(data):
+            _wd, mask, _cookie, length = struct.unpack_from("iIII", data, offset)
+            name = data[offset + 16:offset + 16 + length].rstrip(b"\0").decode("utf-8", "replace")
+            events.append((mask, name))
+            offset += 16 + length
+        return events
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class _Follower(threading.Thread):
+    """Streams one growing .dat file into zstd until its writer has closed it."""
+
+    def __init__(self, owner, name):
+        super().__init__(daemon=True)
+        self.owner = owner
+        self.name_ = name
+        self.path = os.path.join(owner.directory, name)
+        self.closed = threading.Event()
+        self.lines = 0
+        self.tail = b""
+        self.error = None
+        self.compressed = False
+        self.proc = None
+        self.buffered = []
+        self.size = 0
+
+    def _feed(self, chunk):
+        self.lines += chunk.count(b"\n")
+        self.tail = (self.tail + chunk[-16:])[-16:]
+        if self.proc is not None:
+            self.proc.stdin.write(chunk)
+            return
+        self.buffered.append(chunk)
+        self.size += len(chunk)
+        if self.size >= SMALL_FILE:
+            self.proc = self.owner.start_zstd(self.path + ".zst")
+            for part in self.buffered:
+                self.proc.stdin.write(part)
+            self.buffered = []
+
+    def run(self):
+        try:
+            with open(self.path, "rb") as src:
+                while True:
+                    # Sampled before the read: EOF after a close means complete.
+                    done = self.closed.is_set() or self.owner.writer_done.is_set()
+                    chunk = src.read(CHUNK)
+                    if chunk:
+                        self._feed(chunk)
+                    elif done:
+                        break
+                    else:
+                        self.closed.wait(0.02)
+            proc = self.proc
+            if proc is not None:
+                proc.stdin.close()
+                err = proc.stderr.read().decode("utf-8", "replace")
+                if proc.wait() != 0:
+                    raise MaintenanceError("zstd failed on %s: %s" % (self.name_, first_error(err) or "rc=%s" % proc.returncode),
+                                           rc=proc.returncode, stderr=err)
+                os.unlink(self.path)
+                self.compressed = True
+        except (OSError, MaintenanceError) as err:
+            self.error = err
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+    def rows(self):
+        """COPY rows in the file: lines before the ``\\.`` terminator."""
+        for ending, extra in ((b"\\.\n\n\n", 3), (b"\\.\n\n", 2), (b"\\.\n", 1)):
+            if self.tail.endswith(ending):
+                return self.lines - extra
+        return None
+
+
+class DatCompressor:
+    """Compress a directory dump's .dat files with zstd while it is written."""
+
+    def __init__(self, runner, directory, level=3, zstd="zstd"):
+        self.runner = runner
+        self.directory = directory
+        self.level = level
+        self.zstd = zstd
+        self.followers = {}
+        self.writer_done = threading.Event()
+        self._stop = threading.Event()
+        self._watch = None
+        self._inotify = None
+
+    def start_zstd(self, dest):
+        return self.runner.popen([self.zstd, "-q", "-f", "-%d" % self.level, "-T1", "-o", dest],
+                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+
+    def start(self):
+        os.makedirs(self.directory, 0o700, exist_ok=True)
+        self._inotify = Inotify(self.directory)
+        if self._inotify.available:
+            self._watch = threading.Thread(target=self._loop, daemon=True)
+            self._watch.start()
+
+    def _follow(self, name):
+        if name in self.followers or not DAT_RE.match(name):
+            return None
+        follower = _Follower(self, name)
+        self.followers[name] = follower
+        follower.start()
+        return follower
+
+    def _loop(self):
+        while not self._stop.is_set():
+            for mask, name in self._inotify.read(0.05):
+                if mask & IN_Q_OVERFLOW:
+                    self._scan()
+                    continue
+                follower = self.followers.get(name) or self._follow(name)
+                if follower is not None and mask & IN_CLOSE_WRITE:
+                    follower.closed.set()
+
+    def _scan(self):
+        for name in sorted(os.listdir(self.directory)):
+            self._follow(name)
+
+    def finish(self, failed=False):
+        """Call after pg_dump exited: compress what is left, wait, report."""
+        self.writer_done.set()
+        self._stop.set()
+        if self._watch is not None:
+            self._watch.join()
+        if self._inotify is not None:
+            self._inotify.close()
+        if not failed:
+            self._scan()
+        for follower in list(self.followers.values()):
+            follower.closed.set()
+            follower.join()
+        errors = [f.error for f in self.followers.values() if f.error]
+        if errors and not failed:
+            err = errors[0]
+            if isinstance(err, MaintenanceError):
+                raise err
+            raise MaintenanceError("compressing the dump failed: %s" % (getattr(err, "strerror", None) or err))
+
+    def row_counts(self):
+        """{dump id: rows} for the table data files."""
+        out = {}
+        for name, follower in self.followers.items():
+            match = DAT_RE.match(name)
+            if match and match.group(1):
+                out[match.group(1)] = follower.rows()
+        return out
+
+
+def wait_quietly(proc, timeout=None):
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def terminate(procs):
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + 5
+    for proc in procs:
+        if proc is not None:
+            wait_quietly(proc, max(0.1, deadline - time.monotonic()))
