@@ -23,11 +23,13 @@ __metaclass__ = type
 
 PLAIN_TRAILER = b"-- PostgreSQL database dump complete"
 
+# Catalog only: no relation locks, so a preflight never waits behind a lock
+# that pg_dump itself would wait for (bytes are estimated from relpages).
 TABLES_SQL = r"""
 SELECT coalesce(json_agg(json_build_object(
          'oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname,
          'rows', CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END,
-         'bytes', pg_total_relation_size(c.oid))
+         'bytes', c.relpages::bigint * current_setting('block_size')::bigint)
        ORDER BY n.nspname, c.relname), '[]')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
