@@ -90,8 +90,9 @@ def render_markdown(report):
         lines.append("| host | area | what | value | threshold |")
         lines.append("|---|---|---|---|---|")
         for item in report["at_risk"]:
-            lines.append("| %s | %s | %s | %s | %s |" % (item.get("host"), item.get("area"), cell(item.get("what")),
-                                                      cell(item.get("value", "")), cell(item.get("threshold", ""))))
+            values = (item.get("host"), item.get("area"), cell(item.get("what")),
+                      cell(item.get("value", "")), cell(item.get("threshold", "")))
+            lines.append("| %s | %s | %s | %s | %s |" % values)
     else:
         lines.append("Nothing is at risk against the configured thresholds.")
     lines.append("")
