@@ -150,7 +150,7 @@ class Certificates:
         if entry["expired"]:
             return True, "expired"
         if days is not None and entry["days_left"] < days:
-            return True, "%.1f days left, below %s" % (entry["days_left"], days)
+            return True, "%.1f days left, below %g" % (entry["days_left"], days)
         if fraction is not None and entry["fraction_left"] < fraction:
             return True, "%.1f%% of the lifetime left, below %.1f%%" % (entry["fraction_left"] * 100, fraction * 100)
         return False, None

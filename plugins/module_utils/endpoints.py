@@ -275,7 +275,7 @@ class EndpointCheck:
         if out["expired"]:
             out["problems"].append("certificate expired at %s" % out["not_after"])
         elif out["days_left"] < min_days:
-            out["problems"].append("certificate expires in %.1f days (< %s)" % (out["days_left"], min_days))
+            out["problems"].append("certificate expires in %.1f days (< %g)" % (out["days_left"], min_days))
         if cert["verified"] is False:
             out["problems"].append("certificate does not verify: %s" % cert["verify_error"])
         return out

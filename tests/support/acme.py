@@ -48,6 +48,19 @@ def stop_process(proc):
             proc.wait(10)
 
 
+def make_test_ca(base, days=30, san="DNS:localhost,IP:127.0.0.1"):
+    """base/ca.pem (+ ca.key) and base/server.pem (+ server.key) signed by it, for ``san``."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "60", "-subj", "/CN=saasops test CA", cwd=base)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=localhost", cwd=base)
+    with open(os.path.join(base, "san.ext"), "w") as handle:
+        handle.write("subjectAltName=%s\n" % san)
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", str(days), "-extfile", "san.ext", cwd=base)
+    return os.path.join(base, "ca.pem"), os.path.join(base, "server.pem"), os.path.join(base, "server.key")
+
+
 class Pebble:
     """Pebble on free ports, trusted through ``self.ca`` (REQUESTS_CA_BUNDLE)."""
 
@@ -65,15 +78,7 @@ class Pebble:
         return "https://127.0.0.1:%d/dir" % self.port
 
     def make_certs(self):
-        b = self.base
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-                "-days", "30", "-subj", "/CN=saasops test CA", cwd=b)
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-                "-subj", "/CN=localhost", cwd=b)
-        with open(os.path.join(b, "san.ext"), "w") as handle:
-            handle.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "server.pem", "-days", "30", "-extfile", "san.ext", cwd=b)
+        make_test_ca(self.base)
 
     def start(self):
         if not os.path.exists(os.path.join(self.base, "server.pem")):
