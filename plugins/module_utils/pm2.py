@@ -41,7 +41,7 @@ def parse_jlist(text):
     """The JSON array of ``pm2 jlist``; a cold daemon may print a banner before it."""
     text = text or ""
     start = None
-    for match in re.finditer(r"^\[", text, re.M):
+    for match in re.finditer(r"^\[\s*[{\]]", text, re.M):
         start = match.start()
         break
     if start is None:
@@ -423,7 +423,8 @@ class Pm2Process:
 def pm2_info(pm2, name=None):
     procs = pm2.summaries(name, spawn=False)
     if name is not None and not procs:
-        raise MaintenanceError("PM2 (PM2_HOME=%s) has no app named %s" % (pm2.home, name))
+        why = "" if pm2.pinged else " (no PM2 daemon runs for it)"
+        raise MaintenanceError("PM2 (PM2_HOME=%s)%s has no app named %s" % (pm2.home, why, name))
     return {"changed": False, "pm2_home": pm2.home, "daemon_running": pm2.daemon_alive() or pm2.pinged,
             "processes": procs, "online": len([p for p in procs if p["status"] == "online"]),
             "total": len(procs)}
