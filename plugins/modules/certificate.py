@@ -145,23 +145,23 @@ certificates:
   type: list
   elements: dict
   contains:
-    name: {description: Lineage name or file name., type: str, returned: always}
-    cert: {description: Certificate file., type: str, returned: always}
-    source: {description: C(certbot) or C(file)., type: str, returned: always}
-    server: {description: The lineage's ACME server., type: str, returned: always}
-    serial: {description: Serial number in hex, as openssl prints it., type: str, returned: always}
-    subject: {description: Subject (RFC 2253)., type: str, returned: always}
-    issuer: {description: Issuer (RFC 2253)., type: str, returned: always}
-    sans: {description: Subject alternative names., type: list, elements: str, returned: always}
-    names: {description: DNS names., type: list, elements: str, returned: always}
-    not_before: {description: Start of validity (UTC)., type: str, returned: always}
-    not_after: {description: End of validity (UTC)., type: str, returned: always}
-    days_left: {description: Days until not_after., type: float, returned: always}
-    lifetime_days: {description: Total validity in days., type: float, returned: always}
-    fraction_left: {description: Fraction of the lifetime left (0 to 1)., type: float, returned: always}
-    expired: {description: Whether it has expired., type: bool, returned: always}
-    due: {description: Whether it is below the threshold., type: bool, returned: always}
-    due_reason: {description: Why it is due., type: str, returned: always}
+    name: {description: "Lineage name or file name.", type: str, returned: always}
+    cert: {description: "Certificate file.", type: str, returned: always}
+    source: {description: "C(certbot) or C(file).", type: str, returned: always}
+    server: {description: "The lineage's ACME server.", type: str, returned: always}
+    serial: {description: "Serial number in hex, as openssl prints it.", type: str, returned: always}
+    subject: {description: "Subject (RFC 2253).", type: str, returned: always}
+    issuer: {description: "Issuer (RFC 2253).", type: str, returned: always}
+    sans: {description: "Subject alternative names.", type: list, elements: str, returned: always}
+    names: {description: "DNS names.", type: list, elements: str, returned: always}
+    not_before: {description: "Start of validity (UTC).", type: str, returned: always}
+    not_after: {description: "End of validity (UTC).", type: str, returned: always}
+    days_left: {description: "Days until not_after.", type: float, returned: always}
+    lifetime_days: {description: "Total validity in days.", type: float, returned: always}
+    fraction_left: {description: "Fraction of the lifetime left (0 to 1).", type: float, returned: always}
+    expired: {description: "Whether it has expired.", type: bool, returned: always}
+    due: {description: "Whether it is below the threshold.", type: bool, returned: always}
+    due_reason: {description: "Why it is due.", type: str, returned: always}
 due:
   description: Names of the due certificates (before renewal).
   returned: always

@@ -152,34 +152,34 @@ tls:
   type: list
   elements: dict
   contains:
-    host: {description: Host., type: str, returned: always}
-    port: {description: Port., type: int, returned: always}
-    server_name: {description: SNI name., type: str, returned: always}
-    serial: {description: Serial number (hex)., type: str, returned: when connected}
-    subject_cn: {description: Subject common name., type: str, returned: when connected}
-    issuer_cn: {description: Issuer common name., type: str, returned: when connected}
-    sans: {description: Subject alternative names., type: list, elements: str, returned: when connected}
-    not_before: {description: Start of validity (UTC)., type: str, returned: when connected}
-    not_after: {description: End of validity (UTC)., type: str, returned: when connected}
-    days_left: {description: Days left., type: float, returned: when connected}
-    lifetime_days: {description: Total validity in days., type: float, returned: when connected}
-    fraction_left: {description: Fraction of the lifetime left., type: float, returned: when connected}
-    expired: {description: Whether it has expired., type: bool, returned: when connected}
-    tls_version: {description: Negotiated TLS version., type: str, returned: when connected}
-    verified: {description: Whether it verifies (null when O(validate_certs=false))., type: bool, returned: when connected}
-    verify_error: {description: Why it does not verify., type: str, returned: when connected}
-    problems: {description: Findings for this endpoint., type: list, elements: str, returned: always}
+    host: {description: "Host.", type: str, returned: always}
+    port: {description: "Port.", type: int, returned: always}
+    server_name: {description: "SNI name.", type: str, returned: always}
+    serial: {description: "Serial number (hex).", type: str, returned: when connected}
+    subject_cn: {description: "Subject common name.", type: str, returned: when connected}
+    issuer_cn: {description: "Issuer common name.", type: str, returned: when connected}
+    sans: {description: "Subject alternative names.", type: list, elements: str, returned: when connected}
+    not_before: {description: "Start of validity (UTC).", type: str, returned: when connected}
+    not_after: {description: "End of validity (UTC).", type: str, returned: when connected}
+    days_left: {description: "Days left.", type: float, returned: when connected}
+    lifetime_days: {description: "Total validity in days.", type: float, returned: when connected}
+    fraction_left: {description: "Fraction of the lifetime left.", type: float, returned: when connected}
+    expired: {description: "Whether it has expired.", type: bool, returned: when connected}
+    tls_version: {description: "Negotiated TLS version.", type: str, returned: when connected}
+    verified: {description: "Whether it verifies (null when O(validate_certs=false)).", type: bool, returned: when connected}
+    verify_error: {description: "Why it does not verify.", type: str, returned: when connected}
+    problems: {description: "Findings for this endpoint.", type: list, elements: str, returned: always}
 http:
   description: One entry per URL.
   returned: always
   type: list
   elements: dict
   contains:
-    url: {description: URL., type: str, returned: always}
-    status: {description: HTTP status (null when the request failed)., type: int, returned: always}
-    latency_ms: {description: Milliseconds to the response headers., type: float, returned: always}
-    security_headers: {description: Value of each expected header (null when missing)., type: dict, returned: when answered}
-    problems: {description: Findings for this URL., type: list, elements: str, returned: always}
+    url: {description: "URL.", type: str, returned: always}
+    status: {description: "HTTP status (null when the request failed).", type: int, returned: always}
+    latency_ms: {description: "Milliseconds to the response headers.", type: float, returned: always}
+    security_headers: {description: "Value of each expected header (null when missing).", type: dict, returned: when answered}
+    problems: {description: "Findings for this URL.", type: list, elements: str, returned: always}
 """
 
 from ansible.module_utils.basic import AnsibleModule

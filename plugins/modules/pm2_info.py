@@ -62,24 +62,24 @@ processes:
   type: list
   elements: dict
   contains:
-    name: {description: App name., type: str, returned: always}
-    pm_id: {description: PM2 id., type: int, returned: always}
-    pid: {description: OS process id (null when not running)., type: int, returned: always}
-    status: {description: online, stopped, errored, launching..., type: str, returned: always}
-    restarts: {description: Restart count., type: int, returned: always}
-    unstable_restarts: {description: Restarts that happened before the app reached PM2's min_uptime., type: int, returned: always}
-    uptime: {description: Seconds since the process started (0 when not online)., type: float, returned: always}
-    memory: {description: Resident memory in bytes., type: int, returned: always}
-    cpu: {description: CPU percent., type: float, returned: always}
-    exec_mode: {description: fork or cluster., type: str, returned: always}
-    instances: {description: Configured instances., type: raw, returned: always}
-    max_memory_restart: {description: Memory limit in bytes, if any., type: int, returned: always}
-    script: {description: The script PM2 runs., type: str, returned: always}
-    cwd: {description: Working directory., type: str, returned: always}
-    out_log: {description: Output log file., type: str, returned: always}
-    err_log: {description: Error log file., type: str, returned: always}
-    namespace: {description: PM2 namespace., type: str, returned: always}
-    version: {description: App version (from package.json)., type: str, returned: always}
+    name: {description: "App name.", type: str, returned: always}
+    pm_id: {description: "PM2 id.", type: int, returned: always}
+    pid: {description: "OS process id (null when not running).", type: int, returned: always}
+    status: {description: "online, stopped, errored, launching...", type: str, returned: always}
+    restarts: {description: "Restart count.", type: int, returned: always}
+    unstable_restarts: {description: "Restarts that happened before the app reached PM2's min_uptime.", type: int, returned: always}
+    uptime: {description: "Seconds since the process started (0 when not online).", type: float, returned: always}
+    memory: {description: "Resident memory in bytes.", type: int, returned: always}
+    cpu: {description: "CPU percent.", type: float, returned: always}
+    exec_mode: {description: "fork or cluster.", type: str, returned: always}
+    instances: {description: "Configured instances.", type: raw, returned: always}
+    max_memory_restart: {description: "Memory limit in bytes, if any.", type: int, returned: always}
+    script: {description: "The script PM2 runs.", type: str, returned: always}
+    cwd: {description: "Working directory.", type: str, returned: always}
+    out_log: {description: "Output log file.", type: str, returned: always}
+    err_log: {description: "Error log file.", type: str, returned: always}
+    namespace: {description: "PM2 namespace.", type: str, returned: always}
+    version: {description: "App version (from package.json).", type: str, returned: always}
 total:
   description: Number of processes.
   returned: always

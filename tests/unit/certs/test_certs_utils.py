@@ -10,7 +10,7 @@ from ansible_collections.saasops.maintenance.plugins.module_utils.certs import (
     Certificates, certbot_cause, parse_x509_text,
 )
 from ansible_collections.saasops.maintenance.plugins.module_utils.common import MaintenanceError
-from tests.support.edge_fakes import FakeClock, FakeModule
+from tests.support.edge import FakeClock, FakeModule
 
 NOW = datetime.datetime(2026, 11, 24, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
@@ -73,10 +73,10 @@ def test_list_days_and_fraction_thresholds(tmp_path):
 def test_renew_argv_and_verification(tmp_path):
     lineage(tmp_path)
     answers = [X509_OLD, X509_NEW, X509_NEW]
-    module = FakeModule().on(lambda a: a[1] == "x509", out="unused").on(lambda a: a[1] == "renew")
-    module.responses[0] = (lambda a: a[1] == "x509", None)
+    module = FakeModule()
 
     def run_command(argv, **kw):
+        """openssl shows the old certificate before the renewal, the new one after."""
         module.calls.append({"argv": list(argv), "env": kw.get("environ_update")})
         if argv[1] == "x509":
             return 0, answers.pop(0) if len(answers) > 1 else answers[0], ""
@@ -90,7 +90,6 @@ def test_renew_argv_and_verification(tmp_path):
 
     worker = certs(module, tmp_path, action="renew", deploy_hook="systemctl reload nginx",
                    acme_ca_bundle="/etc/ca.pem", verify_endpoint={"host": "127.0.0.1", "port": 8443})
-    worker.runner.env["REQUESTS_CA_BUNDLE"] = "/etc/ca.pem"
     worker.fetch = fetch
     res = worker.run()
     renew = [c for c in module.calls if c["argv"][1] == "renew"][0]
@@ -116,8 +115,8 @@ def test_dry_run_passes_server_again_and_changes_nothing(tmp_path):
 
 def test_acme_outage_reports_the_cause_and_the_kept_certificate(tmp_path):
     lineage(tmp_path)
-    module = FakeModule().on(lambda a: a[1] == "x509", out=X509_OLD).on(lambda a: a[1] == "renew", rc=1,
-                                                                           err=CERTBOT_DOWN)
+    module = FakeModule().on(lambda a: a[1] == "x509", out=X509_OLD)
+    module.on(lambda a: a[1] == "renew", rc=1, err=CERTBOT_DOWN)
     with pytest.raises(MaintenanceError) as err:
         certs(module, tmp_path, action="renew").run()
     assert str(err.value) == ("certificate renewal failed for app: Failed to renew certificate app with error: "

@@ -11,7 +11,7 @@ from ansible_collections.saasops.maintenance.plugins.module_utils.common import 
 from ansible_collections.saasops.maintenance.plugins.module_utils.pm2 import (
     HealthGate, Pm2, Pm2Process, find_pm2, memory_bytes, parse_jlist, pm2_info, summarize,
 )
-from tests.support.edge_fakes import FakeClock, FakeModule
+from tests.support.edge import FakeClock, FakeModule
 
 PM2 = "/opt/node/bin/pm2"
 BANNER = "\n  -------------\n__/\\\\\\\\  Runtime Edition\n[PM2] Spawning PM2 daemon with pm2_home=/x\n"

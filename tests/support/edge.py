@@ -1,6 +1,9 @@
-"""Stand-ins for unit tests of module_utils: a module whose run_command records argv."""
+"""Helpers for the edge-service tests: a recording module, a fake clock, role plays and their recap."""
 
 from __future__ import annotations
+
+import json
+import re
 
 
 class FakeModule:
@@ -34,3 +37,19 @@ class FakeClock:
 
     def sleep(self, seconds):
         self.now += seconds
+
+
+def role_play(tmp_path, role, variables):
+    """A playbook file that applies one role of the collection to localhost."""
+    path = tmp_path / ("play-%s.yml" % role)
+    path.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
+                                 "roles": [{"role": "saasops.maintenance." + role, "vars": variables}]}]))
+    return str(path)
+
+
+def recap(stdout):
+    """ok/changed/failed counts of localhost from ansible-playbook's PLAY RECAP."""
+    match = re.search(r"localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", stdout)
+    if not match:
+        raise AssertionError("no PLAY RECAP in:\n%s" % stdout[-3000:])
+    return {"ok": int(match.group(1)), "changed": int(match.group(2)), "failed": int(match.group(4))}
