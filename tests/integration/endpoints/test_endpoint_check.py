@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.support.ansible import run_module
 from tests.support.services import free_port
 
+
 def check(**args):
     res, _play = run_module("saasops.maintenance.endpoint_check", args)
     return res

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
+import shutil
 import urllib.request
 
 from tests.support.ansible import run_module
-from tests.support.pm2 import PM2_BIN
+from tests.support.pm2 import PM2_BIN, Pm2Daemon
 from tests.support.services import free_port
 
 SECRET = "sk_live_never_returned_42"
@@ -121,3 +124,26 @@ def test_stop_flush_delete_and_errors(pm2d):
     assert res.get("failed") is True and "has no app named nosuch" in res["msg"]
     res = pm2_module(pm2d, name="web", pm2_path="/nonexistent/pm2")
     assert res.get("failed") is True and "pm2 not found at /nonexistent/pm2" in res["msg"]
+
+
+def test_app_of_another_user_runs_as_that_user():
+    """user=nobody: every pm2 call goes through runuser, the daemon and the app run as nobody."""
+    daemon = Pm2Daemon()
+    try:
+        os.chmod(daemon.base, 0o755)
+        os.chmod(daemon.apps, 0o755)
+        os.makedirs(daemon.home)
+        shutil.chown(daemon.home, "nobody", "nogroup")
+        port = free_port()
+        script = daemon.write_app("solo")
+        os.chmod(script, 0o644)
+        res = pm2_module(daemon, name="solo", user="nobody", script=script, env={"APP_PORT": str(port)},
+                         min_uptime=1, health_url="http://127.0.0.1:%d/health" % port)
+        assert res.get("failed") is not True, res.get("msg")
+        assert res["commands"][0][:4] == ["runuser", "-u", "nobody", "--"]
+        (pid,) = res["pids"]
+        assert os.stat("/proc/%d" % pid).st_uid == pwd.getpwnam("nobody").pw_uid
+        assert os.stat("/proc/%d" % daemon.daemon_pid()).st_uid == pwd.getpwnam("nobody").pw_uid
+        assert health(port)[1]["pid"] == pid
+    finally:
+        daemon.stop()
