@@ -98,17 +98,25 @@ def test_crash_loop_fails_the_health_gate_with_error_lines(pm2d):
     assert proc["pm2_env"]["restart_time"] >= 2
 
 
-def test_stop_flush_delete_and_errors(pm2d):
+def test_ecosystem_stop_flush_delete_and_errors(pm2d):
     port = free_port()
-    script = pm2d.write_app("jobs")
-    res = pm2_module(pm2d, name="jobs", script=script, env={"APP_PORT": str(port)}, min_uptime=1)
+    ecosystem = os.path.join(pm2d.apps, "ecosystem.json")
+    with open(ecosystem, "w") as handle:
+        json.dump({"apps": [{"name": "jobs", "script": pm2d.write_app("jobs"), "env": {"APP_PORT": str(port)},
+                             "env_production": {"APP_PORT": str(port), "NODE_ENV": "production"}},
+                            {"name": "other", "script": pm2d.write_app("other")}]}, handle)
+    res = pm2_module(pm2d, name="jobs", ecosystem=ecosystem, ecosystem_env="production", min_uptime=1,
+                     health_url="http://127.0.0.1:%d/health" % port)
     assert res.get("failed") is not True, res.get("msg")
-    err_log = pm2d.proc("jobs")["pm2_env"]["pm_out_log_path"]
+    assert res["action"] == "started" and res["health"]["status_code"] == 200
+    assert [p["name"] for p in pm2d.jlist() if p["name"] in ("jobs", "other")] == ["jobs"]
+    assert pm2d.proc("jobs")["pm2_env"]["env"]["NODE_ENV"] == "production"
+    out_log = pm2d.proc("jobs")["pm2_env"]["pm_out_log_path"]
 
     res = pm2_module(pm2d, name="jobs", state="stopped", flush_logs=True)
     assert res["changed"] is True and res["action"] == "stopped" and res["flushed_logs"] is True
     assert pm2d.proc("jobs")["pm2_env"]["status"] == "stopped"
-    with open(err_log) as handle:
+    with open(out_log) as handle:
         assert handle.read() == ""
     res = pm2_module(pm2d, name="jobs", state="stopped", flush_logs=True)
     assert res["changed"] is False and res["flushed_logs"] is False
