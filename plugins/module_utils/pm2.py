@@ -284,6 +284,12 @@ class HealthGate:
             return []
 
 
+# Internal actions: "created" starts a new app, "resumed" restarts a stopped or errored one; both are reported
+# as "started". Every action that starts processes passes the health gate.
+STARTS = ("created", "resumed")
+GATED = ("created", "resumed", "restarted", "reloaded")
+
+
 class Pm2Process:
     """Bring one PM2 app to a state (module ``pm2_process``)."""
 
@@ -299,7 +305,7 @@ class Pm2Process:
         state = self.p["state"]
         before = self.pm2.summaries(name, spawn=not self.check_mode)
         action = self.plan(before)
-        result = {"changed": False, "name": name, "action": "started" if action == "created" else action,
+        result = {"changed": False, "name": name, "action": "started" if action in STARTS else action,
                   "pm2_home": self.pm2.home,
                   "pids_before": [p["pid"] for p in before if p["pid"]]}
         if action != "none":
@@ -314,7 +320,7 @@ class Pm2Process:
                     self.pm2.run("flush", name, what="pm2 flush %s" % name)
             result["flushed_logs"] = bool(flushed)
         after = before if self.check_mode else self.pm2.summaries(name, spawn=False)
-        if action in ("created", "restarted", "reloaded") and not self.check_mode:
+        if action in GATED and not self.check_mode:
             result["health"] = self.gate_factory(
                 self.pm2, name, timeout=self.p.get("health_timeout", 60), min_uptime=self.p.get("min_uptime", 5),
                 health_url=self.p.get("health_url"), http_timeout=self.p.get("health_http_timeout", 5),
@@ -329,7 +335,7 @@ class Pm2Process:
         return result
 
     def expected_status(self, action, before):
-        if action in ("created", "restarted", "reloaded"):
+        if action in GATED:
             return ["online"]
         if action == "stopped":
             return ["stopped"]
@@ -361,9 +367,9 @@ class Pm2Process:
         if state == "stopped":
             return "none" if all(p["status"] == "stopped" for p in procs) else "stopped"
         if state == "started":
-            if any(p["status"] != "online" for p in procs) or self.memory_differs(procs):
-                return "restarted"
-            return "none"
+            if any(p["status"] != "online" for p in procs):
+                return "resumed"
+            return "restarted" if self.memory_differs(procs) else "none"
         return state  # restarted / reloaded
 
     def cmd(self, *args):
@@ -387,7 +393,7 @@ class Pm2Process:
             self.cmd("stop", name)
         elif action == "reloaded":
             self.cmd("reload", name, *update)
-        elif action == "restarted":
+        elif action in ("restarted", "resumed"):
             self.cmd("restart", name, *(update + self.common_flags()))
 
     def start_new(self):

@@ -113,6 +113,24 @@ def test_started_online_app_is_left_alone_and_restart_flags():
     assert [PM2, "restart", "web", "--max-memory-restart", "300M"] in module.argvs()
 
 
+def test_started_resumes_a_stopped_app_health_gated():
+    module = FakeModule().on(is_sub("ping")).on(is_sub("jlist"), out=json.dumps([proc(status="stopped", pid=0)]))
+    module.on(is_sub("restart"))
+    gated = []
+
+    class Gate:
+        def __init__(self, *args, **kw):
+            gated.append(args[1])
+
+        def wait(self):
+            return {"passed": True}
+
+    res = Pm2Process(make_pm2(module), {"name": "web", "state": "started"}, gate_factory=Gate).run()
+    assert res["action"] == "started" and res["changed"] is True and gated == ["web"]
+    assert [PM2, "restart", "web"] in module.argvs()
+    assert res["diff"] == {"before": {"status": ["stopped"]}, "after": {"status": ["online"]}}
+
+
 def test_check_mode_without_daemon_starts_nothing(tmp_path):
     module = FakeModule()
     pm2 = make_pm2(module, home=str(tmp_path))
