@@ -20,7 +20,7 @@ description:
   - The offset of each file is remembered in O(state_file) together with the
     file's inode and a fingerprint of the bytes before the offset. When a log
     was rotated since the last scan (new inode, shorter file, or different
-    content: C(copytruncate)), the rest of the rotated file (the file with the
+    content after C(copytruncate)), the rest of the rotated file (the file with the
     old inode among C(<path>.1), C(<path>.0), C(<path>-<date>), or the one whose
     content matches the fingerprint) is read from the old offset first, then
     the new file from its start. Lines are counted exactly once.
@@ -59,7 +59,8 @@ options:
   patterns:
     description:
       - Extra named regular expressions (Python syntax) counted in every log,
-        for example C({payment: '(?i)razorpay|payment failed'}).
+        for example a pattern named payment with the expression
+        (?i)razorpay|payment failed.
     type: dict
     default: {}
   thresholds:

@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Checks the configurations first (as M(saasops.maintenance.logrotate_check)
     does), then runs C(logrotate -v -s STATE), with C(-f) when O(force=true),
-    and reports the logs that were rotated. logrotate's verbose output is read:
+    and reports the logs that were rotated. logrotate's verbose output is read;
     any C(error:) line fails the task even when logrotate exits 0.
   - V(changed) is true only when a log was rotated; with C(notifempty) a second
     forced run right after the first rotates nothing.

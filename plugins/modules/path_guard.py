@@ -12,7 +12,7 @@ module: path_guard
 short_description: Refuse paths outside allowed roots before anything is deleted
 version_added: 0.1.0
 description:
-  - Checks, on the managed host, that every path lies inside one of O(roots):
+  - Checks, on the managed host, that every path lies inside one of O(roots);
     its written form and its real form (all symlinks resolved, parent
     directories included) must both be inside a root. Fails, naming each
     refused path and the reason, when a path is outside the roots, is C(/), or
