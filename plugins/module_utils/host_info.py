@@ -164,23 +164,23 @@ class HostInfo:
             usage.update(mount=mount, device=device, fstype=fstype)
             usage["at_risk"] = usage["free_percent"] < p["min_disk_free_percent"]
             if usage["at_risk"]:
-                risks.append("disk %s: %.1f%% free, below %s%%" % (mount, usage["free_percent"],
-                                                                  p["min_disk_free_percent"]))
+                risks.append("disk %s: %.1f%% free, below %g%%"
+                             % (mount, usage["free_percent"], p["min_disk_free_percent"]))
             if usage["inodes_free_percent"] is not None and usage["inodes_free_percent"] < p["min_disk_free_percent"]:
                 usage["at_risk"] = True
-                risks.append("disk %s: %.1f%% inodes free, below %s%%" % (mount, usage["inodes_free_percent"],
-                                                                         p["min_disk_free_percent"]))
+                risks.append("disk %s: %.1f%% inodes free, below %g%%"
+                             % (mount, usage["inodes_free_percent"], p["min_disk_free_percent"]))
             disks.append(usage)
         memory = read_meminfo(self.meminfo)
         memory["at_risk"] = memory["used_percent"] is not None and memory["used_percent"] > p["max_memory_percent"]
         if memory["at_risk"]:
-            risks.append("memory: %.1f%% used, above %s%%" % (memory["used_percent"], p["max_memory_percent"]))
+            risks.append("memory: %.1f%% used, above %g%%" % (memory["used_percent"], p["max_memory_percent"]))
         cpus = self.cpus() or 1
         load1, load5, load15 = self.loadavg()
         load = dict(load1=load1, load5=load5, load15=load15, cpus=cpus, per_cpu=round(load5 / cpus, 2))
         load["at_risk"] = load["per_cpu"] > p["max_load_per_cpu"]
         if load["at_risk"]:
-            risks.append("load: %.2f per CPU over 5 minutes, above %s" % (load["per_cpu"], p["max_load_per_cpu"]))
+            risks.append("load: %.2f per CPU over 5 minutes, above %g" % (load["per_cpu"], p["max_load_per_cpu"]))
         largest = [largest_dirs(path, p["top"], p["one_file_system"]) for path in p.get("du_paths") or []]
         return dict(changed=False, disks=disks, memory=memory, load=load, largest=largest, at_risk=risks,
                     healthy=not risks)

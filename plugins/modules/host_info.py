@@ -63,8 +63,6 @@ options:
     description: A 5-minute load average per CPU above this is at risk.
     type: float
     default: 1.0
-seealso:
-  - role: saasops.maintenance.host_health
 """
 
 EXAMPLES = r"""

@@ -96,8 +96,6 @@ notes:
     rotated file stays plain until the next rotation, so scanning at least once
     per rotation period loses nothing; RV(files[].missed) says when the rest of a
     rotated log could not be found.
-seealso:
-  - role: saasops.maintenance.logrotate
 """
 
 EXAMPLES = r"""
@@ -130,7 +128,7 @@ status:
   type: dict
   sample: {"404": 10, "401": 2, "502": 1}
 samples:
-  description: The last RV(sample_lines) matching lines per pattern.
+  description: The last O(sample_lines) matching lines per pattern.
   returned: always
   type: dict
 files:

@@ -42,7 +42,6 @@ options:
     default: logrotate
 seealso:
   - module: saasops.maintenance.logrotate_run
-  - role: saasops.maintenance.logrotate
 """
 
 EXAMPLES = r"""

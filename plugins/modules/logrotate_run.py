@@ -53,7 +53,6 @@ options:
     default: logrotate
 seealso:
   - module: saasops.maintenance.logrotate_check
-  - role: saasops.maintenance.logrotate
 """
 
 EXAMPLES = r"""

@@ -46,8 +46,6 @@ options:
   base:
     description: Directory relative paths are joined to.
     type: path
-seealso:
-  - role: saasops.maintenance.cleanup
 """
 
 EXAMPLES = r"""

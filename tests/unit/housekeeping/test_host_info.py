@@ -67,7 +67,7 @@ def test_disk_memory_load_and_risks(tmp_path):
     assert res["at_risk"] == ["disk /var/lib/my data: 10.5% free, below 20%",
                               "disk /var/lib/my data: 5.0% inodes free, below 20%",
                               "memory: 92.0% used, above 90%",
-                              "load: 1.25 per CPU over 5 minutes, above 1.0"]
+                              "load: 1.25 per CPU over 5 minutes, above 1"]
     assert res["healthy"] is False and res["changed"] is False
     calm = info(tmp_path, mounts=["/"], max_memory_percent=95, max_load_per_cpu=2)
     assert [d["mount"] for d in calm["disks"]] == ["/"]
