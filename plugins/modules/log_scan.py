@@ -155,6 +155,9 @@ files:
     rotated_file:
       description: The rotated file whose rest was read, if found.
       type: str
+    rotated_match:
+      description: How the rotated file was recognised, C(inode) (renamed) or C(fingerprint) (copytruncate).
+      type: str
     missed:
       description: The log was rotated but the rotated file was not found; lines may have been missed.
       type: bool
