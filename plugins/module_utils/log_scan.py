@@ -147,6 +147,13 @@ class LogScan:
                         return cand, "fingerprint"
         return None, None
 
+    def _newer_rotated(self, log_path):
+        last = self.state.get("last_scan")
+        for cand in self._rotated_candidates(log_path):
+            if last is not None and os.stat(cand).st_mtime > last:
+                return cand
+        return None
+
     def _is_same(self, log_path, prev, st):
         if st.st_ino != prev["inode"] or st.st_dev != prev["device"] or st.st_size < prev["offset"]:
             return False
@@ -177,7 +184,14 @@ class LogScan:
                     info["rotated_match"] = how
                     self._read(rotated, prev["offset"], counter, access, whole_lines=False)
                 else:
+                    # rotated more than once since the last scan: the old file is compressed by now,
+                    # the newest rotated file was written after the last scan and is read whole
                     info["missed"] = True
+                    newer = self._newer_rotated(log_path)
+                    if newer:
+                        info["rotated_file"] = newer
+                        info["rotated_match"] = "newer"
+                        self._read(newer, 0, counter, access, whole_lines=False)
         if st is None:
             info["exists"] = False
             if not self.params["missing_ok"]:

@@ -24,6 +24,9 @@ description:
     old inode among C(<path>.1), C(<path>.0), C(<path>-<date>), or the one whose
     content matches the fingerprint) is read from the old offset first, then
     the new file from its start. Lines are counted exactly once.
+  - When a log was rotated twice between two scans (the old file is compressed
+    by then), the newest rotated file is read whole if it was written after the
+    last scan, and RV(files[].missed) says that lines may be missing.
   - Only complete lines are taken from a live log; a line still being written
     is counted at the next scan.
   - Flags patterns whose rate goes above O(thresholds) (the runbooks call more
@@ -156,7 +159,10 @@ files:
       description: The rotated file whose rest was read, if found.
       type: str
     rotated_match:
-      description: How the rotated file was recognised, C(inode) (renamed) or C(fingerprint) (copytruncate).
+      description:
+        - How the rotated file was recognised, C(inode) (renamed), C(fingerprint) (copytruncate) or C(newer)
+          (rotated twice since the last scan; the newest rotated file, written after the last scan, was read
+          whole and the rest of the older one, compressed by now, was missed).
       type: str
     missed:
       description: The log was rotated but the rotated file was not found; lines may have been missed.

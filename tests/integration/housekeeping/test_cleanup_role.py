@@ -39,29 +39,38 @@ def app(tmp_path):
     touch(temp_dir_old / "part", 5)
     os.utime(temp_dir_old, (time.time() - 5 * DAY, time.time() - 5 * DAY))
     files["temp_dir_old"] = temp_dir_old
+    # an old symlink in temp pointing outside: the link goes, its target stays
+    target = touch(tmp_path / "shared" / "keep.bin", 900)
+    link = root / "temp" / "link-out"
+    link.symlink_to(tmp_path / "shared")
+    os.utime(link, (time.time() - 9 * DAY, time.time() - 9 * DAY), follow_symlinks=False)
+    files["temp_link_old"] = link
+    files["outside_target"] = target
     return root, files
 
 
 def test_retention_dry_run_check_mode_and_idempotence(tmp_path, app):
     root, files = app
     variables = dict(cleanup_app_dir=str(root))
-    doomed = sorted(str(files[k]) for k in ("cert_old", "result_old", "temp_old", "temp_dir_old", "log_old"))
+    doomed = sorted(str(files[k]) for k in ("cert_old", "result_old", "temp_old", "temp_dir_old", "temp_link_old",
+                                            "log_old"))
 
     dry = run_role(tmp_path, "cleanup", dict(variables, cleanup_dry_run=True), facts=["cleanup_report"])
     assert dry.failed == 0 and dry.changed == 0, dry.output
     report = {r["rule"]: r for r in dry.facts["cleanup_report"]}
     assert sorted(f for r in report.values() for f in r["files"]) == doomed
     assert report["certificates"]["count"] == 1 and report["certificates"]["bytes"] == 100
-    assert all(p.exists() for p in files.values())
+    assert all(os.path.lexists(p) for p in files.values())
 
     check = run_role(tmp_path, "cleanup", variables, check=True)
     assert check.failed == 0 and check.changed > 0, check.output
-    assert all(p.exists() for p in files.values())
+    assert all(os.path.lexists(p) for p in files.values())
 
     real = run_role(tmp_path, "cleanup", variables)
     assert real.failed == 0 and real.changed == 1, real.output
     for key, path in files.items():
-        assert path.exists() == (str(path) not in doomed), key
+        assert os.path.lexists(path) == (str(path) not in doomed), key
+    assert files["outside_target"].read_bytes() == b"x"
     assert (root / "uploads" / "certificates" / "2025").is_dir()
 
     again = run_role(tmp_path, "cleanup", variables)
@@ -86,4 +95,4 @@ def test_guard_refuses_outside_paths_and_escaping_symlinks(tmp_path, app):
     assert "a symlink escapes" in res.output
     assert outside.exists()
     # nothing at all was deleted: the guard runs before any search
-    assert all(p.exists() for p in files.values())
+    assert all(os.path.lexists(p) for p in files.values())

@@ -85,6 +85,10 @@ def test_bad_config_is_rejected_and_the_old_one_stays(tmp_path, site):
         assert conf.read_bytes() == before
         assert mode(conf) == 0o644
         assert sorted(os.listdir(site["conf"])) == ["stairs"]
+    # a good change replaces the file: the file being replaced is not taken for a duplicate
+    res = run_role(tmp_path, "logrotate", role_vars(site, [app_config(site, rotate=5)]))
+    assert res.failed == 0 and res.changed > 0, res.output
+    assert "    rotate 5" in conf.read_text().splitlines()
 
 
 def test_conflict_with_another_file_in_the_directory_is_rejected(tmp_path, site):

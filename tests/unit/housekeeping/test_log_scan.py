@@ -112,6 +112,23 @@ def test_rotated_file_gone_is_reported_as_missed(tmp_path):
     assert res["files"][0]["missed"] is True
 
 
+def test_two_rotations_between_scans_read_the_newer_rotated_file(tmp_path):
+    log = tmp_path / "app.log"
+    write(log, ["ERROR 1\n"])
+    scan(tmp_path, [str(log)])
+    # first rotation (then compressed by the second one), second rotation, new log
+    os.rename(log, str(tmp_path / "app.log.2.gz"))
+    write(log, ["ERROR 2\n", "ERROR 3\n"])
+    os.rename(log, str(log) + ".1")
+    os.utime(str(log) + ".1", (NOW + 5, NOW + 5))
+    write(log, ["ERROR 4\n"])
+    res = scan(tmp_path, [str(log)], now=NOW + 10)
+    assert res["counts"]["error"] == 3
+    info = res["files"][0]
+    assert info["missed"] is True and info["rotated_match"] == "newer"
+    assert info["rotated_file"] == str(log) + ".1"
+
+
 def test_check_mode_does_not_move_the_offsets(tmp_path):
     log = tmp_path / "app.log"
     write(log, ["ERROR 1\n"])
