@@ -102,6 +102,9 @@ class Client:
                             % literal(self.appname)) == "1"
 
     def close(self):
+        # end the server side first: a killed client leaves its backend running (and holding locks)
+        self.pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s;"
+                     % literal(self.appname))
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)
