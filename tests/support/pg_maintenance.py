@@ -101,6 +101,15 @@ class Client:
         return self.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s;"
                             % literal(self.appname)) == "1"
 
+    def gone(self, timeout=20):
+        """True once the server no longer shows this session (termination is asynchronous)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return True
+            time.sleep(0.1)
+        return False
+
     def close(self):
         # end the server side first: a killed client leaves its backend running (and holding locks)
         self.pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s;"
