@@ -1,0 +1,108 @@
+"""pg_report against a real PostgreSQL 15: the runbooks' reports, and writes refused by the server."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.ansible import run_module
+
+DB = "reports 'app'; ü"
+
+APP_SQL = r'''
+CREATE TABLE "Users" (id serial PRIMARY KEY, email text NOT NULL, role text NOT NULL,
+                      "isActive" boolean NOT NULL DEFAULT true, "createdAt" timestamptz NOT NULL);
+CREATE TABLE "Coaches" (id serial PRIMARY KEY, "userId" int REFERENCES "Users", "subscriptionExpiry" timestamptz);
+CREATE TABLE "EventOrders" (id serial PRIMARY KEY, "paymentStatus" text, amount numeric(10,2), "createdAt" timestamptz);
+INSERT INTO "Users" (email, role, "createdAt") VALUES
+  ('admin@example.com', 'ADMIN', now() - interval '400 days'),
+  ('coach1@example.com', 'COACH', now() - interval '2 days'),
+  ('coach2@example.com', 'COACH', now() - interval '30 days'),
+  ('new@example.com', 'USER', now() - interval '1 day');
+INSERT INTO "Coaches" ("userId", "subscriptionExpiry") VALUES (2, now() + interval '3 days'), (3, now() + interval '20 days');
+INSERT INTO "EventOrders" ("paymentStatus", amount, "createdAt") VALUES
+  ('FAILED', 10.50, now() - interval '1 day'), ('FAILED', 20, now() - interval '10 days'),
+  ('PAID', 30, now() - interval '1 day');
+CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS $$ DELETE FROM "EventOrders" RETURNING 1 $$;
+'''
+
+# the runbooks' queries (docs/pg_reports.md), with the period as a psql variable
+RUNBOOK = {
+    "failed_payments": """SELECT id, amount FROM "EventOrders"
+        WHERE "paymentStatus" = 'FAILED' AND "createdAt" > now() - make_interval(days => :'days'::int);""",
+    "expiring_subscriptions": """SELECT c.id, u.email, c."subscriptionExpiry" FROM "Coaches" c
+        JOIN "Users" u ON c."userId" = u.id
+        WHERE c."subscriptionExpiry" < now() + make_interval(days => :'days'::int) AND c."subscriptionExpiry" > now()""",
+    "new_registrations": """SELECT date("createdAt") AS day, count(*) AS registrations FROM "Users"
+        WHERE "createdAt" > now() - make_interval(days => :'days'::int) GROUP BY 1 ORDER BY 1""",
+    "admin_users": """SELECT u.email, u."createdAt" FROM "Users" u WHERE u.role = 'ADMIN'""",
+}
+
+
+@pytest.fixture(scope="module")
+def appdb(pg):
+    pg.dropdb(DB)
+    pg.createdb(DB)
+    pg.psql(APP_SQL, db=DB)
+    yield DB
+    pg.dropdb(DB)
+
+
+def report(pg, queries, check=False, **kw):
+    args = dict(pg.conn_args(), db=DB, queries=queries)
+    args.update(kw)
+    res, _play = run_module("saasops.maintenance.pg_report", args, check=check)
+    return res
+
+
+def counts(pg):
+    return pg.psql('SELECT (SELECT count(*) FROM "EventOrders") || \',\' || (SELECT count(*) FROM "Users");', db=DB)
+
+
+def test_runbook_reports(pg, appdb):
+    res = report(pg, RUNBOOK, variables={"days": 7})
+    assert res.get("failed") is not True, res.get("msg")
+    assert res["changed"] is False
+    out = res["reports"]
+    assert out["failed_payments"]["rows"] == [{"id": 1, "amount": 10.50}]
+    assert [r["email"] for r in out["expiring_subscriptions"]["rows"]] == ["coach1@example.com"]
+    assert sum(r["registrations"] for r in out["new_registrations"]["rows"]) == 2
+    assert [r["email"] for r in out["admin_users"]["rows"]] == ["admin@example.com"]
+    assert all(r["status"] == "ok" and r["truncated"] is False for r in out.values())
+    # the same in check mode, and a longer period
+    res = report(pg, {"failed_payments": RUNBOOK["failed_payments"]}, variables={"days": 30}, check=True)
+    assert res["reports"]["failed_payments"]["row_count"] == 2
+
+
+@pytest.mark.parametrize("sql,verb", [
+    ('DELETE FROM "EventOrders"', "DELETE"),
+    ('UPDATE "Users" SET role = \'ADMIN\'', "UPDATE"),
+    ("SELECT sneaky()", "DELETE"),
+    ('SELECT 1) q0) q; COMMIT; DELETE FROM "EventOrders"; SELECT * FROM (SELECT (1', "DELETE"),
+    ('CREATE TABLE x (id int)', "CREATE TABLE"),
+])
+def test_writes_are_refused_by_the_server(pg, appdb, sql, verb):
+    before = counts(pg)
+    res = report(pg, {"ok": "SELECT 1 AS one", "sneaky write": sql})
+    assert res["failed"] is True
+    assert "'sneaky write' was refused by the server because it writes" in res["msg"]
+    assert "cannot execute %s in a read-only transaction" % verb in res["msg"]
+    assert res["reports"]["sneaky write"]["sqlstate"] == "25006"
+    assert res["reports"]["ok"]["rows"] == [{"one": 1}]
+    assert counts(pg) == before == "3,4"
+
+
+def test_show_timeout_truncation_and_fail_on_error(pg, appdb):
+    res = report(pg, {"version": "SHOW server_version", "slow": "SELECT pg_sleep(10)",
+                      "many": "SELECT g FROM generate_series(1, 50) g"},
+                 statement_timeout="300ms", max_rows=10, fail_on_error=False)
+    assert res.get("failed") is not True, res.get("msg")
+    out = res["reports"]
+    assert out["version"]["rows"][0]["server_version"].startswith("15")
+    assert out["slow"]["status"] == "failed" and "statement_timeout 300ms" in out["slow"]["error"]
+    assert out["many"]["row_count"] == 10 and out["many"]["truncated"] is True
+    assert res["failed_queries"] == ["slow"]
+
+
+def test_backslash_is_refused_before_running(pg, appdb):
+    res = report(pg, {"shell": "SELECT 1 \\! touch /tmp/saasops-pwned"})
+    assert res["failed"] is True and "backslash" in res["msg"]
