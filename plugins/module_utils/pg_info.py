@@ -148,7 +148,7 @@ class PgInfo:
             info[name] = sections[name]()
         thresholds = self.p.get("thresholds")
         if thresholds:
-            info["at_risk"] = at_risk(info, thresholds)
+            info["at_risk"] = [dict(r, database=self.db) for r in at_risk(info, thresholds)]
         return dict(changed=False, info=info)
 
 

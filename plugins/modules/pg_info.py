@@ -136,7 +136,7 @@ info:
         and C(top) statements by total time (query, calls, total_ms, mean_ms, rows).
       type: dict
     at_risk:
-      description: With O(thresholds) - a list of C(check), C(value), C(threshold) and C(message).
+      description: With O(thresholds) - a list of C(check), C(value), C(threshold), C(message) and C(database).
       type: list
       returned: when O(thresholds) is set
 """
