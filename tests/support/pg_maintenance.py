@@ -122,3 +122,34 @@ class Client:
                 stream.close()
             except (BrokenPipeError, OSError):
                 pass
+
+
+# A small application schema like the runbooks' (Users, Coaches, EventOrders).
+APP_SQL = r'''
+CREATE TABLE "Users" (id serial PRIMARY KEY, email text NOT NULL, role text NOT NULL,
+                      "isActive" boolean NOT NULL DEFAULT true, "createdAt" timestamptz NOT NULL);
+CREATE TABLE "Coaches" (id serial PRIMARY KEY, "userId" int REFERENCES "Users", "subscriptionExpiry" timestamptz);
+CREATE TABLE "EventOrders" (id serial PRIMARY KEY, "paymentStatus" text, amount numeric(10,2), "createdAt" timestamptz);
+INSERT INTO "Users" (email, role, "createdAt") VALUES
+  ('admin@example.com', 'ADMIN', now() - interval '400 days'),
+  ('coach1@example.com', 'COACH', now() - interval '2 days'),
+  ('coach2@example.com', 'COACH', now() - interval '30 days'),
+  ('new@example.com', 'USER', now() - interval '1 day');
+INSERT INTO "Coaches" ("userId", "subscriptionExpiry") VALUES (2, now() + interval '3 days'), (3, now() + interval '20 days');
+INSERT INTO "EventOrders" ("paymentStatus", amount, "createdAt") VALUES
+  ('FAILED', 10.50, now() - interval '1 day'), ('FAILED', 20, now() - interval '10 days'),
+  ('PAID', 30, now() - interval '1 day');
+CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS $$ DELETE FROM "EventOrders" RETURNING 1 $$;
+'''
+
+# the runbooks' queries (docs/pg_reports.md), with the period as a psql variable
+RUNBOOK = {
+    "failed_payments": """SELECT id, amount FROM "EventOrders"
+        WHERE "paymentStatus" = 'FAILED' AND "createdAt" > now() - make_interval(days => :'days'::int);""",
+    "expiring_subscriptions": """SELECT c.id, u.email, c."subscriptionExpiry" FROM "Coaches" c
+        JOIN "Users" u ON c."userId" = u.id
+        WHERE c."subscriptionExpiry" < now() + make_interval(days => :'days'::int) AND c."subscriptionExpiry" > now()""",
+    "new_registrations": """SELECT date("createdAt") AS day, count(*) AS registrations FROM "Users"
+        WHERE "createdAt" > now() - make_interval(days => :'days'::int) GROUP BY 1 ORDER BY 1""",
+    "admin_users": """SELECT u.email, u."createdAt" FROM "Users" u WHERE u.role = 'ADMIN'""",
+}
