@@ -162,7 +162,7 @@ def at_risk(info, thresholds):
     A threshold set to null (None) is not checked; a section not gathered is not checked.
     """
     limits = dict(DEFAULT_THRESHOLDS)
-    limits.update({k: v for k, v in (thresholds or {}).items()})
+    limits.update(thresholds or {})
     unknown = sorted(set(limits) - set(DEFAULT_THRESHOLDS))
     if unknown:
         raise MaintenanceError("unknown threshold(s) %s; known: %s" % (", ".join(unknown), ", ".join(sorted(DEFAULT_THRESHOLDS))))

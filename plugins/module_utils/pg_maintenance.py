@@ -354,4 +354,3 @@ def summarize(entries):
         out[key + "_before"] = sum(e["before"][key] for e in done)
         out[key + "_after"] = sum(e["after"][key] for e in done)
     return out
-

@@ -49,7 +49,7 @@ options:
     required: true
   variables:
     description:
-      - psql variables available to every query, for example C({days: 7}) for C(:'days').
+      - psql variables available to every query, for example C(days=7) for C(:'days').
     type: dict
     default: {}
   statement_timeout:

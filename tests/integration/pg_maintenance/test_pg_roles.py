@@ -82,7 +82,7 @@ def test_pg_health_reports_and_fails_on_risk(pg, tmp_path):
         variables.update(pg_health_fail_on_risk=False)
         res, report = play(tmp_path, "pg_health", variables)
         assert res.rc == 0, res.stdout[-3000:]
-        assert {(r["database"], r["check"]) for r in report["at_risk"]} == {(db, "connections"),
-                                                                           ("postgres", "connections")}
+        risks = {(r["database"], r["check"]) for r in report["at_risk"]}
+        assert risks == {(db, "connections"), ("postgres", "connections")}
     finally:
         pg.dropdb(db)

@@ -118,8 +118,10 @@ def test_lock_timeout_skips_and_other_errors_fail():
 
 
 def test_thresholds_include_exclude_and_ages():
-    tables = [table("a", vacuum_age=100 * 3600, analyze_age=3600, dead=0), table("b", vacuum_age=3600, dead=0),
-              table("c", schema="audit", dead=5000, vacuum_age=1, analyze_age=1), table("d", dead=0, vacuum_age=1, analyze_age=1, bloat_ratio=0.6, table_bytes=10 * 2 ** 20)]
+    tables = [table("a", vacuum_age=100 * 3600, analyze_age=3600, dead=0),
+              table("b", vacuum_age=3600, dead=0),
+              table("c", schema="audit", dead=5000, vacuum_age=1, analyze_age=1),
+              table("d", dead=0, vacuum_age=1, analyze_age=1, bloat_ratio=0.6, table_bytes=10 * 2 ** 20)]
     pg, _rec = make_pg([inventory(*tables)])
     res = PgMaintenance(pg, mparams(vacuum_age_hours=24, analyze_age_hours=24, bloat_ratio=0.5,
                                     exclude=["audit.*"]), check_mode=True).run()
