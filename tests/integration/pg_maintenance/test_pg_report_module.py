@@ -45,21 +45,30 @@ def test_runbook_reports(pg, appdb):
     assert res["reports"]["failed_payments"]["row_count"] == 2
 
 
-@pytest.mark.parametrize("sql,verb", [
-    ('DELETE FROM "EventOrders"', "DELETE"),
-    ('UPDATE "Users" SET role = \'ADMIN\'', "UPDATE"),
-    ("SELECT sneaky()", "DELETE"),
-    ('SELECT 1) q0) q; COMMIT; DELETE FROM "EventOrders"; SELECT * FROM (SELECT (1', "DELETE"),
-    ('CREATE TABLE x (id int)', "CREATE TABLE"),
-])
-def test_writes_are_refused_by_the_server(pg, appdb, sql, verb):
+WRITES = {
+    "delete": ('DELETE FROM "EventOrders"', "DELETE"),
+    "update": ('UPDATE "Users" SET role = \'ADMIN\'', "UPDATE"),
+    "function that deletes": ("SELECT sneaky()", "DELETE"),
+    "escape the wrapper": ('SELECT 1) q0) q; COMMIT; DELETE FROM "EventOrders"; SELECT * FROM (SELECT (1', "DELETE"),
+    "ddl": ("CREATE TABLE x (id int)", "CREATE TABLE"),
+}
+
+
+def test_writes_are_refused_by_the_server(pg, appdb):
     before = counts(pg)
-    res = report(pg, {"ok": "SELECT 1 AS one", "sneaky write": sql})
+    # by default the first refusal fails the task and names the report
+    res = report(pg, {"ok": "SELECT 1 AS one", "sneaky write": WRITES["delete"][0]})
     assert res["failed"] is True
-    assert "'sneaky write' was refused by the server because it writes" in res["msg"]
-    assert "cannot execute %s in a read-only transaction" % verb in res["msg"]
-    assert res["reports"]["sneaky write"]["sqlstate"] == "25006"
+    assert res["msg"] == ("report 'sneaky write' was refused by the server because it writes (cannot execute "
+                          "DELETE in a read-only transaction); reports run in a READ ONLY transaction")
     assert res["reports"]["ok"]["rows"] == [{"one": 1}]
+    # every kind of write, each refused by the server itself
+    res = report(pg, {name: sql for name, (sql, _verb) in WRITES.items()}, fail_on_error=False)
+    assert sorted(res["failed_queries"]) == sorted(WRITES)
+    for name, (_sql, verb) in WRITES.items():
+        out = res["reports"][name]
+        assert out["status"] == "refused" and out["sqlstate"] == "25006", out
+        assert "cannot execute %s in a read-only transaction" % verb in out["error"]
     assert counts(pg) == before == "3,4"
 
 
