@@ -14,6 +14,7 @@ SECTIONS = ["database", "connections", "sessions", "cache", "tables", "indexes",
 # Everything but pg_stat_statements in one read-only round trip. Sessions show at
 # most :query_chars characters of their query.
 INFO_SQL = r"""
+SET lock_timeout = '10s';
 SELECT json_build_object(
   'server_version', current_setting('server_version'),
   'server_version_num', current_setting('server_version_num')::int,
@@ -49,21 +50,29 @@ SELECT json_build_object(
      'hit_ratio', CASE WHEN blks_hit + blks_read > 0 THEN round(blks_hit::numeric / (blks_hit + blks_read), 4) END)
      FROM pg_stat_database WHERE datname = current_database()),
   'tables', coalesce((SELECT json_agg(x) FROM (
-     SELECT t.schemaname AS schema, t.tablename AS name,
-            pg_total_relation_size(format('%I.%I', t.schemaname, t.tablename)::regclass) AS bytes,
-            pg_size_pretty(pg_total_relation_size(format('%I.%I', t.schemaname, t.tablename)::regclass)) AS size,
+     SELECT n.nspname AS schema, c.relname AS name, sz.bytes, pg_size_pretty(sz.bytes) AS size, sz.locked,
             coalesce(s.n_live_tup, 0) AS live_tuples, coalesce(s.n_dead_tup, 0) AS dead_tuples,
             s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze
-     FROM pg_tables t
-     LEFT JOIN pg_stat_user_tables s ON s.schemaname = t.schemaname AND s.relname = t.tablename
-     WHERE t.schemaname NOT IN ('pg_catalog', 'information_schema')
-     ORDER BY pg_total_relation_size(format('%I.%I', t.schemaname, t.tablename)::regclass) DESC
+     FROM pg_class c
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+     CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.relation = c.oid
+                         AND l.mode = 'AccessExclusiveLock') AS locked) lk
+     -- a table locked by VACUUM FULL or LOCK TABLE is sized from pg_class (no wait)
+     CROSS JOIN LATERAL (SELECT lk.locked, CASE WHEN lk.locked THEN c.relpages::bigint * current_setting('block_size')::int
+                                                ELSE pg_total_relation_size(c.oid) END AS bytes) sz
+     WHERE c.relkind IN ('r', 'm', 'p')
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'
+     ORDER BY sz.bytes DESC
      LIMIT :'limit'::int) x), '[]'::json),
   'unused_indexes', coalesce((SELECT json_agg(x) FROM (
      SELECT s.schemaname AS schema, s.relname AS "table", s.indexrelname AS name, s.idx_scan AS scans,
             pg_relation_size(s.indexrelid) AS bytes, pg_size_pretty(pg_relation_size(s.indexrelid)) AS size
      FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid
      WHERE s.idx_scan = 0 AND NOT i.indisunique AND NOT i.indisprimary
+       AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.relation IN (s.indexrelid, s.relid)
+                       AND l.mode = 'AccessExclusiveLock')
      ORDER BY pg_relation_size(s.indexrelid) DESC
      LIMIT :'limit'::int) x), '[]'::json),
   'wraparound', json_build_object(

@@ -29,6 +29,7 @@ INVENTORY_SQL = r"""
 SELECT json_build_object(
   'version', current_setting('server_version_num')::int,
   'database', current_database(),
+  'database_ident', quote_ident(current_database()),
   'tables', coalesce((SELECT json_agg(t ORDER BY t.schema, t.name) FROM (
     SELECT c.oid::bigint AS oid, n.nspname AS schema, c.relname AS name,
            format('%I.%I', n.nspname, c.relname) AS qualified,
@@ -148,6 +149,7 @@ class PgMaintenance:
             "statement_timeout": params.get("statement_timeout") or "0",
         }
         self.version = 0
+        self.db_ident = None
 
     # -- selection ---------------------------------------------------------
 
@@ -157,6 +159,7 @@ class PgMaintenance:
         data = self.pg.psql_json(TIMEOUTS_SQL + INVENTORY_SQL, db=self.db, variables=variables,
                                  what="reading the table statistics of %s" % self.db)
         self.version = int(data["version"])
+        self.db_ident = data.get("database_ident") or self.db
         return data
 
     def reasons(self, table):
@@ -290,7 +293,7 @@ class PgMaintenance:
     def reindex_database(self):
         template = STATEMENTS["reindex_database"] % self.concurrently()
         item = dict(oid=0, schema="", name=self.db, qualified=self.db, actions=["reindex_database"],
-                    statements=["REINDEX DATABASE %s%s" % (self.concurrently(), self.db)], templates=[template])
+                    statements=["REINDEX DATABASE %s%s" % (self.concurrently(), self.db_ident)], templates=[template])
         if self.check_mode:
             return dict(name=self.db, statements=item["statements"], status="planned")
         entry = self.execute(item, DATABASE_STATS_SQL, "REINDEX DATABASE %s")

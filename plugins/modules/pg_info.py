@@ -122,7 +122,9 @@ info:
       description: C(blocks_hit), C(blocks_read) and C(hit_ratio) of the database (null before any read).
       type: dict
     tables:
-      description: Largest tables with schema, name, bytes, size, live and dead tuples and the last (auto)vacuum and analyze.
+      description:
+        - Largest tables with schema, name, bytes, size, live and dead tuples and the last (auto)vacuum and analyze.
+        - A table locked exclusively (C(locked), for example by C(VACUUM FULL)) is sized from C(pg_class) instead of waiting.
       type: list
     indexes:
       description: C(unused) - indexes never scanned (not unique, not primary keys), largest first.

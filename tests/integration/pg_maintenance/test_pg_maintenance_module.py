@@ -96,6 +96,13 @@ def test_unknown_table_fails_before_doing_anything(pg, churned):
     assert res["failed"] is True
     assert "public.nope; DROP TABLE x" in res["msg"] and "does not exist" in res["msg"]
     assert table_facts(pg, churned) == before
+    # REINDEX DATABASE CONCURRENTLY on a database named with quotes, a semicolon and unicode
+    res = maintain(pg, churned, reindex_database=True, dead_tuple_ratio=0)
+    assert res.get("failed") is not True, res.get("msg")
+    step = res["database_reindex"]
+    assert step["status"] == "done" and step["statements"] == ['REINDEX DATABASE CONCURRENTLY "maint ""db""; ü"']
+    assert step["after"]["bytes"] < step["before"]["bytes"]
+    assert table_facts(pg, churned)["index"] * 2 < before["index"]
 
 
 def test_locked_table_is_skipped_after_lock_timeout(pg, churned):
@@ -110,6 +117,11 @@ def test_locked_table_is_skipped_after_lock_timeout(pg, churned):
         assert entry["status"] == "skipped"
         assert "lock timeout" in entry["error"]
         assert res["changed"] is False
+        # health facts do not wait for the lock either: the table is sized from pg_class
+        facts, _play = run_module("saasops.maintenance.pg_info", dict(pg.conn_args(), db=churned, gather=["tables"]))
+        assert facts.get("failed") is not True, facts.get("msg")
+        locked = [t for t in facts["info"]["tables"] if t["name"] == HOSTILE_TABLE]
+        assert locked[0]["locked"] is True and locked[0]["bytes"] > 0
     finally:
         holder.close()
     assert table_facts(pg, churned)["dead"] == before["dead"]
