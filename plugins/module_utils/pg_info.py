@@ -93,8 +93,9 @@ SELECT json_build_object(
 );
 """
 
-# The view's schema comes in as an identifier variable; the column names differ before 13.
-STATEMENTS_SQL = r"""
+# The view's schema comes in as an identifier variable; the column names differ before 13,
+# so there are two constant texts (nothing from the input is ever formatted into SQL).
+_STATEMENTS_TEMPLATE = r"""
 SELECT coalesce(json_agg(x), '[]'::json) FROM (
   SELECT left(query, :'query_chars'::int) AS query, calls,
          round(%(total)s::numeric, 3) AS total_ms, round(%(mean)s::numeric, 3) AS mean_ms, rows
@@ -102,6 +103,8 @@ SELECT coalesce(json_agg(x), '[]'::json) FROM (
   WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
   ORDER BY %(total)s DESC LIMIT :'limit'::int) x;
 """
+STATEMENTS_SQL = _STATEMENTS_TEMPLATE % dict(total="total_exec_time", mean="mean_exec_time")
+STATEMENTS_SQL_PRE13 = _STATEMENTS_TEMPLATE % dict(total="total_time", mean="mean_time")
 
 NOT_INSTALLED = ("pg_stat_statements is not installed in this database: add it to shared_preload_libraries, "
                  "restart the server and run CREATE EXTENSION pg_stat_statements")
@@ -128,12 +131,9 @@ class PgInfo:
             return dict(status="not installed", message=NOT_INSTALLED, top=[])
         if not raw.get("preloaded"):
             return dict(status="not loaded", message=NOT_LOADED, version=ext["version"], top=[])
-        if raw["server_version_num"] >= 130000:
-            cols = dict(total="total_exec_time", mean="mean_exec_time")
-        else:
-            cols = dict(total="total_time", mean="mean_time")
+        sql = STATEMENTS_SQL if raw["server_version_num"] >= 130000 else STATEMENTS_SQL_PRE13
         variables = dict(self.variables, ext_schema=ext["schema"])
-        top = self.pg.psql_json(STATEMENTS_SQL % cols, db=self.db, variables=variables,
+        top = self.pg.psql_json(sql, db=self.db, variables=variables,
                                 what="reading pg_stat_statements of %s" % self.db)
         return dict(status="installed", version=ext["version"], top=top)
 

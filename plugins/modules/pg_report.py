@@ -50,6 +50,7 @@ options:
   variables:
     description:
       - psql variables available to every query, for example C(days=7) for C(:'days').
+      - They are passed on the C(psql) command line; never put secrets in them.
     type: dict
     default: {}
   statement_timeout:
