@@ -176,10 +176,10 @@ def write_all(fd, data):
         view = view[os.write(fd, view):]
 
 
-def grow_pipe(fd, size=PIPE_SIZE):
+def grow_pipe(fd, size=None):
     """Enlarge a pipe's buffer (Linux F_SETPIPE_SZ): fewer wake-ups per MB. Best effort."""
     try:
-        fcntl.fcntl(fd, F_SETPIPE_SZ, size)
+        fcntl.fcntl(fd, F_SETPIPE_SZ, size or PIPE_SIZE)
     except OSError:
         pass
 
