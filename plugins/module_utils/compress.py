@@ -187,8 +187,12 @@ def grow_pipe(fd, size=None):
 class DatCompressor:
     """Compress a directory dump's .dat files with zstd while it is written."""
 
-    def __init__(self, runner, directory, level=3, zstd="zstd"):
+    def __init__(self, runner, directory, level=2, zstd="zstd", threads=1):
         self.runner = runner
+        # zstd threads per file. pg_dump -j N keeps N files growing at once, but the
+        # largest table is usually the last one left: more than one thread lets its
+        # backlog use every core after pg_dump exited (same output, same CPU).
+        self.threads = max(1, threads)
         self.directory = directory
         self.level = level
         self.zstd = zstd
@@ -199,7 +203,7 @@ class DatCompressor:
         self._inotify = None
 
     def start_zstd(self, dest):
-        return self.runner.popen([self.zstd, "-q", "-f", "-%d" % self.level, "-T1", "-o", dest],
+        return self.runner.popen([self.zstd, "-q", "-f", "-%d" % self.level, "-T%d" % self.threads, "-o", dest],
                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
 
     def start(self):

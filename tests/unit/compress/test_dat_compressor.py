@@ -53,7 +53,7 @@ def zstd_decompress(path):
 def test_follows_growing_files_counts_rows_and_hashes_the_output(tmp_path):
     runner = RecordingRunner()
     directory = str(tmp_path / "data")
-    comp = compress.DatCompressor(runner, directory, level=2)
+    comp = compress.DatCompressor(runner, directory, level=2, threads=2)
     comp.start()
     big = copy_data(30000)  # ~3.6 MB: compressed
     small = copy_data(10)  # below SMALL_FILE: left as .dat
@@ -67,8 +67,8 @@ def test_follows_growing_files_counts_rows_and_hashes_the_output(tmp_path):
         handle.write(b"not table data")
     comp.finish()
     assert comp.row_counts() == {"3001": 30000, "3002": 10}
-    # the big file was compressed by zstd at the level asked, one thread, into <id>.dat.zst
-    assert runner.calls == [["zstd", "-q", "-f", "-2", "-T1", "-o", os.path.join(directory, "3001.dat.zst")]]
+    # the big file was compressed by zstd at the level and threads asked, into <id>.dat.zst
+    assert runner.calls == [["zstd", "-q", "-f", "-2", "-T2", "-o", os.path.join(directory, "3001.dat.zst")]]
     assert not os.path.exists(os.path.join(directory, "3001.dat"))
     zst = os.path.join(directory, "3001.dat.zst")
     assert zstd_decompress(zst) == big
@@ -85,11 +85,13 @@ def test_follows_growing_files_counts_rows_and_hashes_the_output(tmp_path):
 
 def test_missing_terminator_gives_no_row_count(tmp_path):
     directory = str(tmp_path / "data")
-    comp = compress.DatCompressor(RecordingRunner(), directory, level=2)
+    runner = RecordingRunner()
+    comp = compress.DatCompressor(runner, directory, level=3, threads=0)
     comp.start()
     write_slowly(os.path.join(directory, "42.dat"), copy_data(20000)[:-10])  # truncated mid-row
     comp.finish()
     assert comp.row_counts() == {"42": None}
+    assert runner.calls[0][3:5] == ["-3", "-T1"]  # threads are at least 1
 
 
 def test_zstd_failure_is_an_error_naming_the_file(tmp_path):
