@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """``make bench``: pg_backup against the runbooks' own commands, in one run.
 
 Starts its own PostgreSQL 15 (tuned for a fast load), generates a SaaS-like
@@ -8,7 +7,7 @@ each case on the same data in the same run and prints seconds, output sizes
 and the ratios against the bars of the issues. Results go to
 build/bench/results.json and build/bench/results.md.
 
-Not a test: slowness never fails it; it reports whether each bar is met.
+Not a test: slowness never fails it; it reports whether each limit is met.
 
 Environment:
   BENCH_SIZE_MB   database size to generate (default 1024; 100 for a quick run)
@@ -240,15 +239,15 @@ class Case:
 
 
 class Ratio:
-    """``num / den`` of two cases' seconds, checked against a bar."""
+    """``num / den`` of two cases' seconds, checked against a limit."""
 
-    def __init__(self, key, num, den, op, bar, what, field="seconds", num_field=None):
+    def __init__(self, key, num, den, op, limit, what, field="seconds", num_field=None):
         self.key = key
         self.num_field = num_field or field
         self.num = num
         self.den = den
         self.op = op
-        self.bar = bar
+        self.limit = limit
         self.what = what
         self.field = field
 
@@ -256,8 +255,8 @@ class Ratio:
         if self.num not in best or self.den not in best:
             return None
         value = best[self.num][self.num_field] / max(best[self.den][self.field], 1e-9)
-        met = value >= self.bar if self.op == ">=" else value <= self.bar
-        return dict(key=self.key, what=self.what, value=round(value, 2), op=self.op, bar=self.bar, met=met)
+        met = value >= self.limit if self.op == ">=" else value <= self.limit
+        return dict(key=self.key, what=self.what, value=round(value, 2), op=self.op, limit=self.limit, met=met)
 
 
 class Context:
@@ -398,26 +397,29 @@ def mb(n):
 
 
 def markdown(report):
-    lines = ["# make bench: %s" % report["date"], "",
-             "Machine: %(cpu)s, %(cores)d cores, %(memory_mb)d MB RAM, kernel %(kernel)s; %(pg_dump)s; %(zstd)s."
-             % report["machine"],
-             "Database: %.0f MB (%s), generated in %.0f s. Jobs: %d. Rounds: %d (fastest counts). Load average "
-             "before/after: %s / %s." % (report["database"]["bytes"] / 1e6,
-                                         ", ".join("%s %s rows" % (k, v["rows"]) for k, v in sorted(report["database"]["tables"].items())),
-                                         report["database"]["seconds"], report["jobs"], report["repeat"],
-                                         report["machine"]["load_before"], report["load_after"]),
-             "", "| case | seconds | output | client CPU s | server CPU s |", "|---|---:|---:|---:|---:|"]
+    db = report["database"]
+    tables = ", ".join("%s %d rows %.0f MB" % (name, t["rows"], t["bytes"] / 1e6) for name, t in sorted(db["tables"].items()))
+    lines = [
+        "# make bench: %s" % report["date"], "",
+        "Machine: %(cpu)s, %(cores)d cores, %(memory_mb)d MB RAM, kernel %(kernel)s; %(pg_dump)s; %(zstd)s."
+        % report["machine"],
+        "Database: %.0f MB (%s), generated in %.0f s." % (db["bytes"] / 1e6, tables, db["seconds"]),
+        "Jobs: %d. Rounds: %d (the fastest of each case counts). Load average before/after: %s / %s."
+        % (report["jobs"], report["repeat"], report["machine"]["load_before"], report["load_after"]),
+        "", "| case | seconds | output | client CPU s | server CPU s |", "|---|---:|---:|---:|---:|",
+    ]
     for row in report["best"].values():
-        lines.append("| %s | %.1f | %s | %.1f | %.1f |" % (row["label"], row["seconds"], mb(row["bytes"]),
-                                                          row["client_cpu"], row["server_cpu"]))
+        lines.append("| %s | %.1f | %s | %.1f | %.1f |"
+                     % (row["label"].replace("|", "\\|"), row["seconds"], mb(row["bytes"]), row["client_cpu"], row["server_cpu"]))
     pgb = report["best"].get("pg_backup")
     if pgb:
+        phases = ", ".join("%s %.1f s" % item for item in (pgb.get("phases") or {}).items())
         lines += ["", "pg_backup module duration (without Ansible start-up): %.1f s; phases: %s; row counts: %s."
-                  % (pgb["module_seconds"], ", ".join("%s %.1f s" % kv for kv in (pgb.get("phases") or {}).items()),
-                     pgb.get("row_counts"))]
-    lines += ["", "| ratio | value | bar | met |", "|---|---:|---:|---|"]
+                  % (pgb["module_seconds"], phases, pgb.get("row_counts"))]
+    lines += ["", "| ratio | value | limit | met |", "|---|---:|---:|---|"]
     for rat in report["ratios"]:
-        lines.append("| %s | %.2f | %s %s | %s |" % (rat["what"], rat["value"], rat["op"], rat["bar"], "yes" if rat["met"] else "NO"))
+        lines.append("| %s | %.2f | %s %s | %s |"
+                     % (rat["what"], rat["value"], rat["op"], rat["limit"], "yes" if rat["met"] else "NO"))
     return "\n".join(lines) + "\n"
 
 
