@@ -264,7 +264,13 @@ class Context:
         self.server = server
         self.jobs = jobs
         self.env = server.env()
-        self.outputs = {}
+        self.outputs = {}  # case key -> its output path (restore cases read the backups from here)
+
+    def fresh_db(self, name):
+        """An empty database ``name`` (dropped first if a previous round left it)."""
+        self.server.dropdb(name)
+        self.server.createdb(name)
+        return name
 
 
 def c_runbook(ctx, out):
@@ -416,14 +422,39 @@ def markdown(report):
         phases = ", ".join("%s %.1f s" % item for item in (pgb.get("phases") or {}).items())
         lines += ["", "pg_backup module duration (without Ansible start-up): %.1f s; phases: %s; row counts: %s."
                   % (pgb["module_seconds"], phases, pgb.get("row_counts"))]
-    lines += ["", "| ratio | value | limit | met |", "|---|---:|---:|---|"]
+    rounds = report.get("round_ratios") or []
+    lines += ["", "| ratio | fastest figures | %s | limit | met (fastest) |"
+              % " | ".join("round %d" % (i + 1) for i in range(len(rounds))),
+              "|---|---:|%s---:|---|" % ("---:|" * len(rounds))]
     for rat in report["ratios"]:
-        lines.append("| %s | %.2f | %s %s | %s |"
-                     % (rat["what"], rat["value"], rat["op"], rat["limit"], "yes" if rat["met"] else "NO"))
+        per_round = " | ".join("%.2f" % rnd[rat["key"]] if rat["key"] in rnd else "" for rnd in rounds)
+        lines.append("| %s | %.2f | %s | %s %s | %s |"
+                     % (rat["what"], rat["value"], per_round, rat["op"], rat["limit"], "yes" if rat["met"] else "NO"))
     return "\n".join(lines) + "\n"
 
 
+def summarize(report):
+    """Fastest figure of each case, the ratios on them and within each round."""
+    best = {}
+    for case in CASES:
+        runs = [r[case.key] for r in report["rounds"] if case.key in r]
+        if runs:
+            best[case.key] = min(runs, key=lambda r: r["seconds"])
+    report["best"] = best
+    report["ratios"] = [r for r in (rat.evaluate(best) for rat in RATIOS) if r]
+    # the same ratios within each round (cases run back to back: least exposed to the machine's load)
+    report["round_ratios"] = [{r["key"]: r["value"] for r in (rat.evaluate(rnd) for rat in RATIOS) if r}
+                              for rnd in report["rounds"]]
+
+
 def main():
+    if sys.argv[1:] == ["--report"]:
+        # render the last results again (e.g. after changing the report)
+        with open(os.path.join(BUILD, "results.json"), encoding="utf-8") as handle:
+            report = json.load(handle)
+        summarize(report)
+        sys.stdout.write(markdown(report))
+        return 0
     size_mb = int(os.environ.get("BENCH_SIZE_MB", "1024"))
     repeat = max(1, int(os.environ.get("BENCH_REPEAT", "1")))
     jobs = int(os.environ.get("BENCH_JOBS", "0")) or os.cpu_count() or 1
@@ -455,12 +486,7 @@ def main():
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(WORK, ignore_errors=True)
     report["load_after"] = round(os.getloadavg()[0], 2)
-    best = {}
-    for case in CASES:
-        runs = [r[case.key] for r in report["rounds"] if case.key in r]
-        best[case.key] = min(runs, key=lambda r: r["seconds"])
-    report["best"] = best
-    report["ratios"] = [r for r in (rat.evaluate(best) for rat in RATIOS) if r]
+    summarize(report)
     with open(os.path.join(BUILD, "results.json"), "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=2)
     text = markdown(report)
