@@ -255,7 +255,10 @@ class Ratio:
         if self.num not in best or self.den not in best:
             return None
         value = best[self.num][self.num_field] / max(best[self.den][self.field], 1e-9)
-        met = value >= self.limit if self.op == ">=" else value <= self.limit
+        if self.limit is None:  # for information: no bar
+            met = None
+        else:
+            met = value >= self.limit if self.op == ">=" else value <= self.limit
         return dict(key=self.key, what=self.what, value=round(value, 2), op=self.op, limit=self.limit, met=met)
 
 
@@ -355,6 +358,9 @@ RATIOS = [
     Ratio("read_bound", "pg_backup", "read_bound", "<=", 1.3, "pg_backup seconds / read bound seconds"),
     Ratio("read_bound_module", "pg_backup", "read_bound", "<=", 1.3,
           "pg_backup module duration (no Ansible start-up) / read bound seconds", num_field="module_seconds"),
+    Ratio("cpu_speedup", "runbook", "pg_backup", "", None, "runbook CPU seconds / pg_backup CPU seconds", field="cpu"),
+    Ratio("cpu_read_bound", "pg_backup", "read_bound", "", None, "pg_backup CPU seconds / read bound CPU seconds",
+          field="cpu"),
     Ratio("size", "pg_backup", "runbook", "<=", 1.0, "pg_backup bytes / runbook (gzip) bytes", field="bytes"),
 ]
 
@@ -375,10 +381,13 @@ def run_case(ctx, case):
     row = dict(key=case.key, group=case.group, label=case.label.format(jobs=ctx.jobs),
                seconds=round(seconds, 2), client_cpu=round(cpu_children() - cpu0, 2),
                server_cpu=round(server_cpu(ctx.server) - srv0, 2),
+               # CPU includes the client tools, the server backends and the Ansible start-up
+               # (not other processes): the load-independent half of the picture
                bytes=extra.pop("size_bytes", None))
     if row["bytes"] is None and case.output:
         row["bytes"] = tree_bytes(out)
     row.update(extra)
+    row["cpu"] = round(row["client_cpu"] + row["server_cpu"], 2)
     ctx.outputs[case.key] = out
     return row
 
@@ -428,13 +437,19 @@ def markdown(report):
               "|---|---:|%s---:|---|" % ("---:|" * len(rounds))]
     for rat in report["ratios"]:
         per_round = " | ".join("%.2f" % rnd[rat["key"]] if rat["key"] in rnd else "" for rnd in rounds)
-        lines.append("| %s | %.2f | %s | %s %s | %s |"
-                     % (rat["what"], rat["value"], per_round, rat["op"], rat["limit"], "yes" if rat["met"] else "NO"))
+        if rat["limit"] is None:
+            limit, met = "(information)", ""
+        else:
+            limit, met = "%s %s" % (rat["op"], rat["limit"]), "yes" if rat["met"] else "NO"
+        lines.append("| %s | %.2f | %s | %s | %s |" % (rat["what"], rat["value"], per_round, limit, met))
     return "\n".join(lines) + "\n"
 
 
 def summarize(report):
     """Fastest figure of each case, the ratios on them and within each round."""
+    for rnd in report["rounds"]:
+        for row in rnd.values():
+            row.setdefault("cpu", round(row["client_cpu"] + row["server_cpu"], 2))
     best = {}
     for case in CASES:
         runs = [r[case.key] for r in report["rounds"] if case.key in r]

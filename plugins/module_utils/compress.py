@@ -189,9 +189,9 @@ class DatCompressor:
 
     def __init__(self, runner, directory, level=2, zstd="zstd", threads=1):
         self.runner = runner
-        # zstd threads per file. pg_dump -j N keeps N files growing at once, but the
-        # largest table is usually the last one left: more than one thread lets its
-        # backlog use every core after pg_dump exited (same output, same CPU).
+        # zstd threads per file. 1: pg_dump -j N already keeps N files growing at once;
+        # -T2 shortened the compression left after pg_dump on an idle machine but made
+        # the whole backup slower on a busy one (docs/performance.md).
         self.threads = max(1, threads)
         self.directory = directory
         self.level = level

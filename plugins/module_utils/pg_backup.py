@@ -43,7 +43,6 @@ TOC_DATA_RE = re.compile(r"^(\d+); (\d+) (\d+) TABLE DATA ")
 # zstd 2: on the bench data (docs/performance.md) the smallest level whose output is not
 # bigger than gzip -6's (level 1 is 2 % bigger), for about 3/4 of level 3's CPU.
 DEFAULT_LEVELS = {"zstd": 2, "gzip": 6, "none": 0}
-MAX_ZSTD_THREADS = 4  # per followed .dat file (see compress.DatCompressor)
 
 
 def data_name(fmt, compression):
@@ -159,8 +158,7 @@ class PgBackup:
         try:
             if self.fmt == "directory":
                 counter = DatCompressor(self.pg.runner, os.path.join(tmp, "data"),
-                                        level=self.level if self.compression == "zstd" else None, zstd=self.zstd,
-                                        threads=min(self.jobs, MAX_ZSTD_THREADS))
+                                        level=self.level if self.compression == "zstd" else None, zstd=self.zstd)
                 if self.compression != "gzip":
                     counter.start()
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
