@@ -148,18 +148,34 @@ class _Follower(threading.Thread):
             proc = self.proc
             if proc is not None:
                 proc.stdin.close()
-                err = proc.stderr.read().decode("utf-8", "replace")
-                if proc.wait() != 0:
-                    raise MaintenanceError("zstd failed on %s: %s" % (self.name_, first_error(err) or "rc=%s" % proc.returncode),
-                                           rc=proc.returncode, stderr=err)
+                self._check_zstd()
                 os.unlink(self.path)
                 self.compressed = True
                 self.digest = sha256_fsync(self.path + ".zst")
+        except BrokenPipeError as err:
+            # zstd exited early (disk full, killed): its own message names the cause
+            try:
+                self._check_zstd()
+                self.error = err
+            except MaintenanceError as zerr:
+                self.error = zerr
         except (OSError, MaintenanceError) as err:
             self.error = err
             if self.proc is not None and self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
+
+    def _check_zstd(self):
+        """Wait for zstd; raise its error when it failed."""
+        proc = self.proc
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass  # the pipe may be broken already
+        err = proc.stderr.read().decode("utf-8", "replace")
+        if proc.wait() != 0:
+            raise MaintenanceError("zstd failed on %s: %s" % (self.name_, first_error(err) or "rc=%s" % proc.returncode),
+                                   rc=proc.returncode, stderr=err)
 
     def rows(self):
         """COPY rows in the file: lines before the ``\\.`` terminator."""

@@ -109,6 +109,21 @@ def test_zstd_failure_is_an_error_naming_the_file(tmp_path):
     assert comp.digests() == {}
 
 
+def test_zstd_exiting_early_reports_its_own_error(tmp_path):
+    """zstd dies mid-stream (disk full): the error names zstd's cause, not a broken pipe."""
+    def early(argv):
+        return ["sh", "-c", "head -c 1000 > /dev/null; echo 'zstd: error 70 : Write error : No space left on device' >&2; exit 70"]
+
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(RecordingRunner(replace=early), directory, level=2)
+    comp.start()
+    write_slowly(os.path.join(directory, "8.dat"), copy_data(60000), pieces=4)
+    with pytest.raises(MaintenanceError) as err:
+        comp.finish()
+    assert str(err.value) == "zstd failed on 8.dat: zstd: error 70 : Write error : No space left on device"
+    assert err.value.details["rc"] == 70
+
+
 def test_file_list_rehashes_a_file_whose_size_changed(tmp_path):
     path = tmp_path / "a.zst"
     path.write_bytes(b"new content")
