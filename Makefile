@@ -26,6 +26,8 @@ help:
 	@echo "make demo   - set up, start the local sandbox and run the maintenance job"
 	@echo "make test   - set up and run every test (unit, integration, sanity, lint)"
 	@echo "make bench  - benchmark backups against the runbooks' commands (about 1 GB)"
+	@echo "make molecule - the Molecule scenarios of extensions/molecule (part of make test)"
+	@echo "make bench-runs - the daily playbook against 1, 10 and 20 hosts"
 
 deps: apt venv collection
 
@@ -97,7 +99,17 @@ lint: deps awx-venv
 
 test: deps awx-venv
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory sanity lint
+	$(MAKE) --no-print-directory molecule sanity lint
+
+# Every scenario of extensions/molecule against one PostgreSQL and one SSH host started once
+# (tools/molecule_run.py); `make molecule SCENARIOS="pg_backup daily"` runs some.
+SCENARIOS ?=
+molecule: deps
+	$(PY) tools/molecule_run.py $(SCENARIOS)
+
+# The daily playbook against 1, 10 and 20 local hosts: build/bench/runs.{json,md}.
+bench-runs: deps
+	$(PY) tools/bench_runs.py
 
 demo: deps
 	$(PY) tools/demo.py
