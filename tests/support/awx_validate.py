@@ -42,17 +42,19 @@ def module_spec(name):
 
     real = api.ControllerAPIModule
     api.ControllerAPIModule = _Capture
+    captured = None
     try:
         mod = importlib.import_module("ansible_collections.awx.awx.plugins.modules." + name)
         mod = importlib.reload(mod)
         try:
             mod.main()
         except _Captured as cap:
-            spec, kwargs = cap.args
-        else:
-            raise AssertionError("awx.awx.%s did not build its module" % name)
+            captured = cap.args
     finally:
         api.ControllerAPIModule = real
+    if captured is None:
+        raise AssertionError("awx.awx.%s did not build its module" % name)
+    spec, kwargs = captured
     # the connection options every controller module adds (controller_host, ...)
     full = dict(api.ControllerModule.AUTH_ARGSPEC)
     full.update(spec)
@@ -116,8 +118,7 @@ def main():
                 dropped = sorted(set(item) - set(args))
                 if dropped:
                     errors.append("%s: definition keys not passed to the module: %s" % (label, ", ".join(dropped)))
-    json.dump({"checked": checked, "errors": errors, "variables": {k: variables[k] for k in variables
-                                                                 if k.startswith("awx_")}}, sys.stdout)
+    json.dump({"checked": checked, "errors": errors}, sys.stdout)
 
 
 if __name__ == "__main__":
