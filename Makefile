@@ -13,19 +13,21 @@ COLL_LINK := $(COLLECTIONS)/ansible_collections/saasops/maintenance
 SANITY_ROOT := $(BUILD)/sanity/ansible_collections/saasops/maintenance
 
 APT_PACKAGES := postgresql postgresql-contrib zstd rsync openssh-server openssh-client iproute2 \
-	logrotate certbot pebble openssl procps git curl
+	logrotate certbot pebble openssl procps git curl cron
 PYTEST_ARGS ?=
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps apt venv collection pm2 test unit integration sanity lint demo bench clean
+.PHONY: help deps apt venv collection pm2 test unit integration sanity lint demo bench clean awx-venv molecule bench-runs
 
 help:
 	@echo "make demo   - set up, start the local sandbox and run the maintenance job"
 	@echo "make test   - set up and run every test (unit, integration, sanity, lint)"
 	@echo "make bench  - benchmark backups against the runbooks' commands (about 1 GB)"
+	@echo "make molecule - the Molecule scenarios of extensions/molecule (part of make test)"
+	@echo "make bench-runs - the daily playbook against 1, 10 and 20 hosts"
 
 deps: apt venv collection pm2
 
@@ -66,7 +68,7 @@ collection:
 unit: deps
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
-integration: deps
+integration: deps awx-venv
 	$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 # ansible-test needs the collection at .../ansible_collections/saasops/maintenance (a copy, not a link).
@@ -88,12 +90,35 @@ sanity: deps $(ANSIBLE_TEST_GET_PIP)
 	cd $(SANITY_ROOT) && { [ -d .git ] || git init -q; } && git add -A && \
 	  $(VENV)/bin/ansible-test sanity --python 3.11 --color no
 
-lint: deps
-	$(VENV)/bin/ansible-lint --profile production --offline
+# The full `ansible` package (about 480 MB) in a venv of its own, only for the AWX tests
+# (tests/integration/awx) and the lint of extensions/awx: it is the offline source of awx.awx.
+AWX_ANSIBLE := 12.3.0
+AWX_VENV := $(BUILD)/awx-venv
+AWX_COLLECTIONS := $(AWX_VENV)/lib/python3.11/site-packages
 
-test: deps
+$(AWX_VENV)/.installed:
+	python3 -m venv $(AWX_VENV)
+	$(AWX_VENV)/bin/pip install -q --disable-pip-version-check ansible==$(AWX_ANSIBLE)
+	touch $@
+
+awx-venv: $(AWX_VENV)/.installed
+
+lint: deps awx-venv
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) $(VENV)/bin/ansible-lint --profile production --offline
+
+test: deps awx-venv
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory sanity lint
+	$(MAKE) --no-print-directory molecule sanity lint
+
+# Every scenario of extensions/molecule against one PostgreSQL and one SSH host started once
+# (tools/molecule_run.py); `make molecule SCENARIOS="pg_backup daily"` runs some.
+SCENARIOS ?=
+molecule: deps
+	$(PY) tools/molecule_run.py $(SCENARIOS)
+
+# The daily playbook against 1, 10 and 20 local hosts: build/bench/runs.{json,md}.
+bench-runs: deps
+	$(PY) tools/bench_runs.py
 
 demo: deps
 	$(PY) tools/demo.py

@@ -1,0 +1,84 @@
+"""make molecule: run every Molecule scenario of extensions/molecule against one PostgreSQL.
+
+Starts a PostgreSQL 15 (tests/support/services.py) and the offsite SSH host in a network
+namespace (tests/support/sshhost.py) once, writes their connection to
+build/molecule/saasops.yml (mode 0600; the password stays out of the environment and
+out of argv: the scenarios read it with vars_files, psql with a PGPASSFILE), exports
+MOLECULE_SAASOPS_VARS / _PYTHON / _COLLECTIONS, runs `molecule test -s NAME` for each
+scenario (or those named on the command line), and stops both services by their pids.
+
+    python tools/molecule_run.py [scenario ...]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tests.support.services import PostgresServer  # noqa: E402
+from tests.support.sshhost import SshHost  # noqa: E402
+
+SCENARIOS = os.path.join(ROOT, "extensions", "molecule")
+WORK = os.path.join(ROOT, "build", "molecule")
+
+
+def write_vars(pg, ssh):
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    passfile = os.path.join(WORK, "pgpass")
+    with open(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+        handle.write("%s:%d:*:%s:%s\n" % (pg.host, pg.port, pg.user, pg.password))
+    data = {
+        "saasops_pg": {"host": pg.host, "port": pg.port, "user": pg.user, "password": pg.password,
+                       "passfile": passfile},
+        "saasops_ssh": {"address": ssh.address, "port": ssh.port, "key": ssh.key, "known_hosts": ssh.known_hosts},
+        "saasops_work": WORK,
+    }
+    path = os.path.join(WORK, "saasops.yml")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+        json.dump(data, handle, indent=1)  # JSON is YAML
+    return path
+
+
+def main(argv):
+    names = argv or sorted(n for n in os.listdir(SCENARIOS) if os.path.exists(os.path.join(SCENARIOS, n, "molecule.yml"))
+                           and not os.path.exists(os.path.join(SCENARIOS, n, "MANUAL")))
+    pg = PostgresServer().start()
+    ssh = SshHost().start()
+    results = []
+    try:
+        env = dict(os.environ)
+        for key in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
+            env.pop(key, None)
+        env.update(
+            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh),
+            MOLECULE_SAASOPS_PYTHON=sys.executable,
+            MOLECULE_SAASOPS_COLLECTIONS=os.path.join(ROOT, "build", "collections"),
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
+            SAASOPS_REPORT_DIR=os.path.join(WORK, "reports"),
+            PATH=os.path.dirname(sys.executable) + os.pathsep + env["PATH"],
+            ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1",
+        )
+        for name in names:
+            start = time.monotonic()
+            proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "molecule"), "test", "-s", name],
+                                  cwd=ROOT, env=env, stdin=subprocess.DEVNULL, check=False)
+            results.append((name, proc.returncode, time.monotonic() - start))
+    finally:
+        ssh.stop()
+        pg.destroy()
+    print("\nmolecule scenarios:")
+    for name, rc, seconds in results:
+        print("  %-14s %-6s %5.1f s" % (name, "ok" if rc == 0 else "FAILED", seconds))
+    return 1 if any(rc for _n, rc, _s in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
