@@ -23,11 +23,13 @@ __metaclass__ = type
 
 PLAIN_TRAILER = b"-- PostgreSQL database dump complete"
 
+# Catalog only: no relation locks, so a preflight never waits behind a lock
+# that pg_dump itself would wait for (bytes are estimated from relpages).
 TABLES_SQL = r"""
 SELECT coalesce(json_agg(json_build_object(
          'oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname,
          'rows', CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END,
-         'bytes', pg_total_relation_size(c.oid))
+         'bytes', c.relpages::bigint * current_setting('block_size')::bigint)
        ORDER BY n.nspname, c.relname), '[]')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -87,7 +89,7 @@ class PgBackup:
         server_version = self.pg.server_version(self.db)
         tables = self.pg.psql_json(TABLES_SQL, db=self.db, what="listing the tables of %s" % self.db) or []
         if self.check_mode:
-            return dict(changed=True, name=name, backup=os.path.join(self.store.path, name),
+            return dict(changed=True, name=name, series=self.series, backup=os.path.join(self.store.path, name),
                         msg="would back up database %s into %s" % (self.db, self.store.path),
                         tables=len(tables))
         client_version = self.pg.client_version("pg_dump")
@@ -115,7 +117,7 @@ class PgBackup:
                 raise
             self.store.clear_failures(self.series, before=started)
         return dict(
-            changed=True, name=name, backup=path, manifest=os.path.join(path, "manifest.json"),
+            changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
             size=size, duration=manifest["duration"], database=self.db, format=self.fmt,
             compression=self.compression, tables=len(tables),
             rows=sum(t["rows"] for t in manifest["tables"] if t.get("rows") is not None),

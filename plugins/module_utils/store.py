@@ -74,7 +74,7 @@ class Entry:
         man = self.manifest or {}
         age = (now - self.time).total_seconds() / 3600.0 if self.time else None
         return dict(
-            name=self.name, path=self.path, series=self.series, kind=man.get("kind"),
+            name=self.name, backup=self.path, series=self.series, kind=man.get("kind"),
             verified=self.verified, error=self.error, end=man.get("end"), size=man.get("size"),
             format=man.get("format"), compression=man.get("compression"), database=man.get("database"),
             age_hours=round(age, 2) if age is not None else None,
@@ -119,10 +119,12 @@ class Store:
         found.sort(key=lambda e: (e.time.timestamp() if e.time else 0, e.name))
         return found
 
-    def partials(self):
+    def partials(self, series=None):
+        """Leftovers of interrupted backups (``.tmp-<series>-<stamp>``)."""
         if not self.exists():
             return []
-        return sorted(os.path.join(self.path, n) for n in os.listdir(self.path) if n.startswith(TMP_PREFIX))
+        prefix = TMP_PREFIX + (series + "-" if series else "")
+        return sorted(os.path.join(self.path, n) for n in os.listdir(self.path) if n.startswith(prefix))
 
     def failures(self, series=None):
         folder = os.path.join(self.path, FAILED_DIR)
