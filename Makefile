@@ -20,14 +20,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps apt venv collection test unit integration sanity lint demo bench clean
+.PHONY: help deps apt venv django-venv collection test unit integration sanity lint demo bench clean
 
 help:
 	@echo "make demo   - set up, start the local sandbox and run the maintenance job"
 	@echo "make test   - set up and run every test (unit, integration, sanity, lint)"
 	@echo "make bench  - benchmark backups against the runbooks' commands (about 1 GB)"
 
-deps: apt venv collection
+deps: apt venv collection django-venv
 
 # Debian packages: installed only when one is missing (no services are started by apt here).
 apt:
@@ -49,6 +49,15 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# A real Django (from PyPI) for the django_update tests; Django 5.2 LTS runs on Python 3.11.
+DJANGO_VENV := $(BUILD)/django-venv
+$(DJANGO_VENV)/.installed:
+	python3 -m venv $(DJANGO_VENV)
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "Django>=5.2,<5.3" "psycopg[binary]>=3.2,<3.4"
+	touch $@
+
+django-venv: $(DJANGO_VENV)/.installed
 
 collection:
 	@mkdir -p $(dir $(COLL_LINK)) $(ANSIBLE_LOCAL_TEMP)
