@@ -199,7 +199,8 @@ class MongoBackup:
             raise MaintenanceError("oplog captures a whole deployment: it cannot be combined with db")
         if self.check_mode:
             self.store.ensure(check_mode=True)
-            return dict(changed=True, name=name, backup=os.path.join(self.store.path, name), target=self.conn.target,
+            return dict(changed=True, name=name, series=self.series, backup=os.path.join(self.store.path, name),
+                        target=self.conn.target,
                         msg="would back up %s into %s" % (self.db or "every database", self.store.path))
         version = self.conn.tool_version(self.tool, "mongodump_path")
         self.store.ensure()
@@ -238,7 +239,7 @@ class MongoBackup:
                 raise
             self.store.clear_failures(self.series, before=started)
         return dict(
-            changed=True, name=name, backup=path, manifest=os.path.join(path, MANIFEST), size=size,
+            changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, MANIFEST), size=size,
             duration=manifest["duration"], database=self.db, target=self.conn.target,
             collections=len(collections), documents=manifest["documents"], verification=checks, phases=phases,
         )

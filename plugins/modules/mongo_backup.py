@@ -106,6 +106,10 @@ name:
   returned: always
   type: str
   sample: app-20261124T020000Z
+series:
+  description: The series of the backup (retention and freshness work per series).
+  returned: always
+  type: str
 backup:
   description: Path of the backup directory (the input of M(saasops.maintenance.mongo_restore)).
   returned: always

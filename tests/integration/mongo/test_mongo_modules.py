@@ -158,3 +158,26 @@ def test_missing_tool_names_the_option(fake_mongo, store):
                             dict(uri=URI, dest=store, mongodump_path=str(fake_mongo.folder / "nosuch")),
                             env=fake_mongo.env())
     assert res["failed"] is True and "not found" in res["msg"] and "mongodump_path" in res["msg"]
+
+
+def test_playbook_backup_prune_and_freshness(fake_mongo, tmp_path):
+    """playbooks/mongodb_backup.yml: backup_prune and backup_info handle mongodb manifests."""
+    from tests.support.ansible import ROOT, run_playbook
+    store = tmp_path / "store"
+    inv = tmp_path / "inventory.json"
+    inv.write_text(json.dumps({"mongodb": {"hosts": {"atlas-backup": {
+        "ansible_connection": "local", "mongodb_backup_uri": URI, "mongodb_backup_databases": ["app", "crm"],
+        "mongodb_backup_dest": str(store), "mongodb_backup_mongodump_path": fake_mongo.paths["mongodump"],
+        "mongodb_backup_keep_daily": 1, "mongodb_backup_keep_weekly": 0, "mongodb_backup_keep_monthly": 0,
+        "mongodb_backup_min_keep": 1}}}}))
+    playbook = os.path.join(ROOT, "playbooks", "mongodb_backup.yml")
+    for _run in range(2):
+        play = run_playbook(playbook, inventory=str(inv), env=fake_mongo.env())
+        assert play.rc == 0, play.stdout[-3000:]
+        assert_no_secret(play.stdout, play.stderr)
+    # two runs, two databases: four dumps; retention keeps the newest of each series
+    assert len([c for c in fake_mongo.calls() if c["tool"] == "mongodump"]) == 4
+    kept = sorted(n for n in os.listdir(store) if not n.startswith("."))
+    assert [n.rsplit("-", 1)[0] for n in kept] == ["app", "crm"]
+    for name in kept:
+        assert json.load(open(os.path.join(store, name, "manifest.json")))["kind"] == "mongodb"
