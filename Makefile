@@ -13,7 +13,7 @@ COLL_LINK := $(COLLECTIONS)/ansible_collections/saasops/maintenance
 SANITY_ROOT := $(BUILD)/sanity/ansible_collections/saasops/maintenance
 
 APT_PACKAGES := postgresql postgresql-contrib zstd rsync openssh-server openssh-client iproute2 \
-	logrotate certbot pebble openssl procps git curl
+	logrotate certbot pebble openssl procps git curl docker.io docker-compose debootstrap
 PYTEST_ARGS ?=
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)

@@ -321,7 +321,7 @@ class MongoRestore:
         restored = int(match.group(1)) if match else None
         failed = int(match.group(2)) if match else None
         if failed:
-            raise MaintenanceError("mongorestore of %s on %s: %d documents failed to restore"
+            raise MaintenanceError("mongorestore of %s on %s: %s documents failed to restore"
                                    % (manifest.get("name"), self.conn.target, failed),
                                    restored_documents=restored, failed_documents=failed, stderr=tail(run.err))
         result.update(changed=True, restored_documents=restored, failed_documents=failed, duration=clock.elapsed(),
