@@ -87,6 +87,8 @@ class DockerEngine:
         self.pidfile = os.path.join(self.base, "dockerd.pid")
         self.log = os.path.join(self.base, "dockerd.log")
         self.proc = None
+        self.data = os.path.join(self.base, "data")
+        self.tmpfs = False
 
     def env(self):
         env = dict(os.environ)
@@ -98,9 +100,13 @@ class DockerEngine:
                               **kw)
 
     def start(self):
+        # the data root on a tmpfs of its own: deleting ~20,000 layer files from disk takes 20 s
+        os.makedirs(self.data)
+        self.tmpfs = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0700", "saasops-docker", self.data],
+                                    capture_output=True, check=False).returncode == 0
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                ["dockerd", "--data-root", os.path.join(self.base, "data"), "--exec-root",
+                ["dockerd", "--data-root", self.data, "--exec-root",
                  os.path.join(self.base, "exec"), "--pidfile", self.pidfile, "-H", "unix://" + self.sock,
                  "--iptables=false", "--ip6tables=false", "--bridge=none"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
@@ -128,4 +134,6 @@ class DockerEngine:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        if self.tmpfs:
+            subprocess.run(["umount", "--lazy", self.data], capture_output=True, check=False)
         shutil.rmtree(self.base, ignore_errors=True)

@@ -50,7 +50,9 @@ class ComposeProject:
         raise AssertionError("the db service did not get ready: %s" % self.compose("logs", "db").stdout.decode())
 
     def down(self):
-        self.compose("down", "-v", "--timeout", "10", check=False)
+        # throwaway data: no graceful shutdown needed
+        self.compose("kill", check=False)
+        self.compose("down", "-v", check=False)
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,13 @@ def test_update_applies_migration(site, tmp_path):
     backups = tmp_path / "backups"
     new = site.commit("v2: prices", FILES_V2)
     old_pid = site.server_pid()
+    old_head = site.head()
+    # check mode: reports the update, changes nothing
+    dry = run_playbook(PLAYBOOK, inventory=inventory(tmp_path, site, backups), check=True)
+    assert dry.rc == 0, dry.stdout[-4000:]
+    assert "Pull the new code" in dry.stdout
+    assert site.head() == old_head and site.server_pid() == old_pid and not os.path.exists(site.flag)
+    assert not os.path.exists(backups) and migrations(site) == ["0001_initial"]
     play = run_playbook(PLAYBOOK, inventory=inventory(tmp_path, site, backups, django_update_run_tests=True))
     assert play.rc == 0, play.stdout[-4000:]
     assert site.head() == new

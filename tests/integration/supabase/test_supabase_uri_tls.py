@@ -130,7 +130,9 @@ def test_password_not_in_any_argv_while_running(tls_pg, store):
             for pid, argv, environ in _proc_snapshot():
                 if any(PASSWORD in a for a in argv):
                     leaked.append(argv)
-                if os.path.basename(argv[0]) in ("psql", "pg_dump") and "PGAPPNAME=saasops.maintenance" in environ:
+                # this server's port: other test runs on the machine may run the same tools
+                if os.path.basename(argv[0]) in ("psql", "pg_dump") and "PGAPPNAME=saasops.maintenance" in environ \
+                        and "PGPORT=%d" % server.port in environ:
                     blocked = (pid, argv, environ)
             time.sleep(0.05)
         assert blocked is not None, "the module's client was never seen"
