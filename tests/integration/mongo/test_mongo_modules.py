@@ -12,7 +12,7 @@ import os
 import stat
 
 from tests.integration.mongo.conftest import PASSWORD, URI
-from tests.support.ansible import run_module
+from tests.support.ansible import ROOT, run_module, run_playbook
 
 
 def backup(fake, store, check=False, extra=(), **kw):
@@ -160,19 +160,23 @@ def test_missing_tool_names_the_option(fake_mongo, store):
     assert res["failed"] is True and "not found" in res["msg"] and "mongodump_path" in res["msg"]
 
 
+def mongodb_inventory(tmp_path, fake, store, **extra):
+    host = {"ansible_connection": "local", "mongo_backup_uri": URI, "mongo_backup_databases": ["app", "crm"],
+            "mongo_backup_dest": str(store), "mongo_backup_mongodump_path": fake.paths["mongodump"]}
+    host.update(extra)
+    inv = tmp_path / "inventory.json"
+    inv.write_text(json.dumps({"mongodb": {"hosts": {"atlas-backup": host}}}))
+    return str(inv)
+
+
 def test_playbook_backup_prune_and_freshness(fake_mongo, tmp_path):
     """playbooks/mongodb_backup.yml: backup_prune and backup_info handle mongodb manifests."""
-    from tests.support.ansible import ROOT, run_playbook
     store = tmp_path / "store"
-    inv = tmp_path / "inventory.json"
-    inv.write_text(json.dumps({"mongodb": {"hosts": {"atlas-backup": {
-        "ansible_connection": "local", "mongodb_backup_uri": URI, "mongodb_backup_databases": ["app", "crm"],
-        "mongodb_backup_dest": str(store), "mongodb_backup_mongodump_path": fake_mongo.paths["mongodump"],
-        "mongodb_backup_keep_daily": 1, "mongodb_backup_keep_weekly": 0, "mongodb_backup_keep_monthly": 0,
-        "mongodb_backup_min_keep": 1}}}}))
+    inv = mongodb_inventory(tmp_path, fake_mongo, store, mongo_backup_keep_daily=1, mongo_backup_keep_weekly=0,
+                            mongo_backup_keep_monthly=0, mongo_backup_min_keep=1)
     playbook = os.path.join(ROOT, "playbooks", "mongodb_backup.yml")
     for _run in range(2):
-        play = run_playbook(playbook, inventory=str(inv), env=fake_mongo.env())
+        play = run_playbook(playbook, inventory=inv, env=fake_mongo.env())
         assert play.rc == 0, play.stdout[-3000:]
         assert_no_secret(play.stdout, play.stderr)
     # two runs, two databases: four dumps; retention keeps the newest of each series
@@ -181,3 +185,20 @@ def test_playbook_backup_prune_and_freshness(fake_mongo, tmp_path):
     assert [n.rsplit("-", 1)[0] for n in kept] == ["app", "crm"]
     for name in kept:
         assert json.load(open(os.path.join(store, name, "manifest.json")))["kind"] == "mongodb"
+
+
+def test_daily_run_end_to_end(fake_mongo, tmp_path):
+    """The daily playbook on a MongoDB-only inventory (like inventories/mongodb_atlas)."""
+    store = tmp_path / "store"
+    inv = mongodb_inventory(tmp_path, fake_mongo, store)
+    play = run_playbook(os.path.join(ROOT, "playbooks", "daily.yml"), inventory=inv, env=fake_mongo.env())
+    assert play.rc == 0, play.stdout[-3000:]
+    assert "Run mongo_backup" in play.stdout
+    assert sorted(n.rsplit("-", 1)[0] for n in os.listdir(store) if not n.startswith(".")) == ["app", "crm"]
+    assert_no_secret(play.stdout, play.stderr)
+    # a failing backup is recorded by the run and fails it at the end
+    fake_mongo.mode = "auth-fail"
+    play = run_playbook(os.path.join(ROOT, "playbooks", "daily.yml"), inventory=inv, env=fake_mongo.env())
+    assert play.rc != 0
+    assert "mongo_backup" in play.stdout and "unable to authenticate" in play.stdout
+    assert_no_secret(play.stdout, play.stderr)

@@ -17,7 +17,7 @@ EXPECTED = {
     "mongodb_atlas": {"mongodb"},
     "django_vps": {"django_apps", "web_servers", "postgres_servers"},
 }
-PLAYBOOKS = ["django_update.yml", "django_housekeeping.yml", "mongodb_backup.yml"]
+PLAYBOOKS = ["daily.yml", "django_update.yml", "django_housekeeping.yml", "mongodb_backup.yml"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
