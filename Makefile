@@ -20,14 +20,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps apt venv django-venv collection test unit integration sanity lint demo bench clean
+.PHONY: help deps apt venv django-venv collection pm2 test unit integration sanity lint demo bench clean
 
 help:
 	@echo "make demo   - set up, start the local sandbox and run the maintenance job"
 	@echo "make test   - set up and run every test (unit, integration, sanity, lint)"
 	@echo "make bench  - benchmark backups against the runbooks' commands (about 1 GB)"
 
-deps: apt venv collection django-venv
+deps: apt venv collection pm2 django-venv
 
 # Debian packages: installed only when one is missing (no services are started by apt here).
 apt:
@@ -58,6 +58,15 @@ $(DJANGO_VENV)/.installed:
 	touch $@
 
 django-venv: $(DJANGO_VENV)/.installed
+
+# PM2 for the tests (pm2 module, pm2 role): npm's global install into a prefix under build/, never into /usr.
+PM2_PREFIX := $(BUILD)/npm
+PM2 := $(PM2_PREFIX)/bin/pm2
+
+$(PM2): | apt
+	npm install -g --silent --no-audit --no-fund --prefix $(PM2_PREFIX) pm2 >/dev/null
+
+pm2: $(PM2)
 
 collection:
 	@mkdir -p $(dir $(COLL_LINK)) $(ANSIBLE_LOCAL_TEMP)
