@@ -16,6 +16,7 @@ def test_daily_with_a_failing_host(pg, tmp_path):
     for host in ("good", "bad"):
         (tmp_path / host / "uploads").mkdir(parents=True)
         (tmp_path / host / "uploads" / "f.txt").write_text(host)
+        (tmp_path / host / "app.log").write_text("INFO up\nERROR db down\nINFO ok\nERROR again\nERROR third\n")
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(json.dumps({"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
@@ -23,7 +24,9 @@ def test_daily_with_a_failing_host(pg, tmp_path):
                  "pg_backup_login_password": pg.password,
                  "pg_backup_dest": str(tmp_path) + "/{{ inventory_hostname }}/store/pg",
                  "files_backup_dest": str(tmp_path) + "/{{ inventory_hostname }}/store/files",
-                 "files_backup_sets": [{"name": "uploads", "src": [str(tmp_path) + "/{{ inventory_hostname }}/uploads"]}]},
+                 "files_backup_sets": [{"name": "uploads", "src": [str(tmp_path) + "/{{ inventory_hostname }}/uploads"]}],
+                 "log_scan_files": [{"path": str(tmp_path) + "/{{ inventory_hostname }}/app.log", "kind": "app"}],
+                 "log_scan_state_file": str(tmp_path) + "/{{ inventory_hostname }}/log_scan.json"},
         "children": {"postgres_servers": {"hosts": {
             "good": {"pg_backup_databases": ["dailydb"]},
             "bad": {"pg_backup_databases": ["no_such_database"]}}}}}}))
@@ -42,6 +45,8 @@ def test_daily_with_a_failing_host(pg, tmp_path):
     assert report["hosts"]["bad"]["figures"]["pg_backup"]["failed"] is True
     assert 'database "no_such_database" does not exist' in report["hosts"]["bad"]["figures"]["pg_backup"]["msg"]
     assert any(r["area"] == "pg_backup" and r["host"] == "bad" for r in report["at_risk"])
+    assert report["hosts"]["good"]["figures"]["log_scan"]["counts"]["error"] == 3
+    assert report["hosts"]["good"]["figures"]["host_health"]["disks"][0]["free_percent"] > 0
     text = (reports / "latest-daily.md").read_text()
     assert "## bad (failed)" in text and "## good (ok)" in text
     assert pg.password not in text and pg.password not in (reports / "latest-daily.json").read_text()
