@@ -13,14 +13,15 @@ COLL_LINK := $(COLLECTIONS)/ansible_collections/saasops/maintenance
 SANITY_ROOT := $(BUILD)/sanity/ansible_collections/saasops/maintenance
 
 APT_PACKAGES := postgresql postgresql-contrib zstd rsync openssh-server openssh-client iproute2 \
-	logrotate certbot pebble openssl procps git curl cron
+	logrotate certbot pebble openssl procps git curl cron docker.io docker-compose debootstrap
 PYTEST_ARGS ?=
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps apt venv collection pm2 test unit integration sanity lint demo bench clean awx-venv molecule bench-runs
+.PHONY: help deps apt venv django-venv collection pm2 test unit integration sanity lint demo bench clean awx-venv \
+	molecule bench-runs
 
 help:
 	@echo "make demo   - set up, start the local sandbox and run the maintenance job"
@@ -29,7 +30,7 @@ help:
 	@echo "make molecule - the Molecule scenarios of extensions/molecule (part of make test)"
 	@echo "make bench-runs - the daily playbook against 1, 10 and 20 hosts"
 
-deps: apt venv collection pm2
+deps: apt venv collection pm2 django-venv
 
 # Debian packages: installed only when one is missing (no services are started by apt here).
 apt:
@@ -51,6 +52,15 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# A real Django (from PyPI) for the django_update tests; Django 5.2 LTS runs on Python 3.11.
+DJANGO_VENV := $(BUILD)/django-venv
+$(DJANGO_VENV)/.installed:
+	python3 -m venv $(DJANGO_VENV)
+	$(DJANGO_VENV)/bin/pip install -q --disable-pip-version-check "Django>=5.2,<5.3" "psycopg[binary]>=3.2,<3.4"
+	touch $@
+
+django-venv: $(DJANGO_VENV)/.installed
 
 # PM2 for the tests (pm2 module, pm2 role): npm's global install into a prefix under build/, never into /usr.
 PM2_PREFIX := $(BUILD)/npm

@@ -1,0 +1,139 @@
+"""A private docker engine and a locally built PostgreSQL image for the compose tests.
+
+No image can be pulled here: the image is a Debian rootfs made with debootstrap
+(cached as build/docker/pg-rootfs.tar, about a minute the first time) and
+imported. dockerd runs with its own data root, socket and pid file, without
+iptables rules or a bridge (the db service uses network_mode: none), and is
+stopped by its pid.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOTFS_TAR = os.path.join(ROOT, "build", "docker", "pg-rootfs.tar")
+IMAGE = "localhost/saasops-pg:15"
+
+START_PG = """\
+#!/bin/sh
+set -e
+D=/var/lib/postgresql/data
+mkdir -p $D /var/run/postgresql
+chown postgres:postgres $D /var/run/postgresql
+chmod 700 $D
+if [ ! -s $D/PG_VERSION ]; then
+  printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/pw
+  chown postgres /tmp/pw
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D $D -A scram-sha-256 --pwfile=/tmp/pw \\
+    -U postgres -E UTF8 --no-sync >/dev/null
+  rm -f /tmp/pw
+fi
+exec runuser -u postgres -- /usr/lib/postgresql/15/bin/postgres -D $D -k /var/run/postgresql \\
+  -c listen_addresses= -c fsync=off
+"""
+
+
+def debian_mirror():
+    for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            words = line.split()
+            if words[:1] == ["URIs:"] and len(words) > 1 and "security" not in words[1]:
+                return words[1]
+            if words[:1] == ["deb"] and len(words) > 2:
+                return [w for w in words[1:] if not w.startswith("[")][0]
+    return "http://deb.debian.org/debian"
+
+
+def build_rootfs_tar():
+    """debootstrap a bookworm with PostgreSQL 15 and the start script; cached."""
+    if os.path.exists(ROOTFS_TAR):
+        return ROOTFS_TAR
+    os.makedirs(os.path.dirname(ROOTFS_TAR), exist_ok=True)
+    work = tempfile.mkdtemp(prefix="saasops-rootfs-", dir=os.path.dirname(ROOTFS_TAR))
+    try:
+        rootfs = os.path.join(work, "rootfs")
+        subprocess.run(["debootstrap", "--variant=minbase", "--include=postgresql-15", "bookworm", rootfs,
+                        debian_mirror()], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for junk in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")) + \
+                glob.glob(os.path.join(rootfs, "var/lib/apt/lists/*_Packages")):
+            os.unlink(junk)
+        script = os.path.join(rootfs, "usr/local/bin/start-pg")
+        with open(script, "w", encoding="utf-8") as handle:
+            handle.write(START_PG)
+        os.chmod(script, 0o755)
+        subprocess.run(["tar", "-C", rootfs, "-cf", ROOTFS_TAR + ".part", "."], check=True)
+        os.replace(ROOTFS_TAR + ".part", ROOTFS_TAR)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ROOTFS_TAR
+
+
+class DockerEngine:
+    def __init__(self):
+        self.base = tempfile.mkdtemp(prefix="saasops-docker-")
+        self.sock = os.path.join(self.base, "docker.sock")
+        self.pidfile = os.path.join(self.base, "dockerd.pid")
+        self.log = os.path.join(self.base, "dockerd.log")
+        self.proc = None
+        self.data = os.path.join(self.base, "data")
+        self.tmpfs = False
+
+    def env(self):
+        env = dict(os.environ)
+        env["DOCKER_HOST"] = "unix://" + self.sock
+        return env
+
+    def docker(self, *args, **kw):
+        return subprocess.run(["docker"] + list(args), env=self.env(), check=True, capture_output=True, text=True,
+                              **kw)
+
+    def start(self):
+        # the data root on a tmpfs of its own: deleting ~20,000 layer files from disk takes 20 s
+        os.makedirs(self.data)
+        self.tmpfs = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0700", "saasops-docker", self.data],
+                                    capture_output=True, check=False).returncode == 0
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                ["dockerd", "--data-root", self.data, "--exec-root",
+                 os.path.join(self.base, "exec"), "--pidfile", self.pidfile, "-H", "unix://" + self.sock,
+                 "--iptables=false", "--ip6tables=false", "--bridge=none"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("dockerd exited: %s" % open(self.log).read()[-2000:])
+            if subprocess.run(["docker", "version"], env=self.env(), capture_output=True,
+                              check=False).returncode == 0:
+                return self
+            time.sleep(0.3)
+        raise AssertionError("dockerd did not answer: %s" % open(self.log).read()[-2000:])
+
+    def import_image(self):
+        with open(build_rootfs_tar(), "rb") as tar:
+            subprocess.run(["docker", "import", "--change", 'CMD ["/usr/local/bin/start-pg"]', "-", IMAGE],
+                           stdin=tar, env=self.env(), check=True, capture_output=True)
+        return IMAGE
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self.tmpfs:
+            subprocess.run(["umount", "--lazy", self.data], capture_output=True, check=False)
+        shutil.rmtree(self.base, ignore_errors=True)
