@@ -19,7 +19,7 @@ description:
   - Changes nothing (no C(npm audit fix), no C(npm update)); the runbooks' monthly
     update stays a decision for a person, with the findings in the report.
   - An audit that cannot run (no network to the advisory service, tool missing)
-    is reported in RV(apps[].errors) and as at risk, not as a clean result.
+    is reported in the C(errors) of RV(apps) and as at risk, not as a clean result.
 author:
   - saasops maintainers (@saasops)
 extends_documentation_fragment:

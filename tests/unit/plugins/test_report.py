@@ -16,8 +16,8 @@ def sample():
     db["failed"].append(dict(task="pg_backup : Back up database", msg="backup of database app failed: no space left"))
     custom = {
         "web1": {"pg_backup": [{"database": "app", "size": 1234, "rows": 10}],
-                 "host_health": {"disk_free_pct": 12, "at_risk": [{"what": "disk / free", "value": "12%",
-                                                                    "threshold": "20%"}]}},
+                 "host_health": {"disk_free_pct": 12,
+                                 "at_risk": [{"what": "disk / free", "value": "12%", "threshold": "20%"}]}},
         "db1": {"pg_backup": {"failed": True, "msg": "no space"}},
     }
     return build_report("daily", "2026-11-24T02:00:00Z", "2026-11-24T02:03:00Z", {"web1": web, "db1": db}, custom)
