@@ -69,12 +69,11 @@ WHERE c.relkind = 'r'
   AND n.nspname NOT LIKE 'pg\_temp%';
 """
 
-CREATE_LIKE_SQL = """
-CREATE DATABASE :"side" TEMPLATE template0 OWNER :"owner" ENCODING :'encoding' LC_COLLATE :'collate' LC_CTYPE :'ctype';
-"""
-CREATE_OWNER_SQL = 'CREATE DATABASE :"side" TEMPLATE template0 OWNER :"owner";\n'
-CREATE_SQL = 'CREATE DATABASE :"side" TEMPLATE template0;\n'
-TABLESPACE_SQL = 'ALTER DATABASE :"side" SET TABLESPACE :"tablespace";\n'
+# Only psql variables are interpolated; the clauses are chosen, never formatted.
+CREATE_SQL = 'CREATE DATABASE :"side" TEMPLATE template0'
+CREATE_OWNER = ' OWNER :"owner"'
+CREATE_LIKE = " ENCODING :'encoding' LC_COLLATE :'collate' LC_CTYPE :'ctype'"
+CREATE_TABLESPACE = ' TABLESPACE :"tablespace"'
 DROP_SQL = 'DROP DATABASE IF EXISTS :"side" WITH (FORCE);\n'
 
 # Block new connections (committed at once), end the current ones (waiting up
@@ -307,8 +306,7 @@ class PgRestore:
                     created = False
                     phases["swap"] = watch.elapsed()
             except BaseException as err:
-                if created:
-                    self._fail(err, side)
+                self._fail(err, side, created)
                 raise
             finally:
                 signal.signal(signal.SIGTERM, previous_handler)
@@ -335,32 +333,32 @@ class PgRestore:
 
     # ------------------------------------------------------------------
     def _create(self, side, current):
-        owner = self.p.get("owner")
+        owner = self.p.get("owner") or (current or {}).get("owner")
+        sql, variables = CREATE_SQL, dict(side=side)
+        if owner:
+            sql += CREATE_OWNER
+            variables["owner"] = owner
         if current:
-            variables = dict(side=side, owner=owner or current["owner"], encoding=current["encoding"],
-                             collate=current["collate"], ctype=current["ctype"])
-            sql = CREATE_LIKE_SQL
-        elif owner:
-            variables, sql = dict(side=side, owner=owner), CREATE_OWNER_SQL
-        else:
-            variables, sql = dict(side=side), CREATE_SQL
-        self.pg.psql(sql, db="postgres", variables=variables, what="creating the side database %s" % side)
+            sql += CREATE_LIKE
+            variables.update(encoding=current["encoding"], collate=current["collate"], ctype=current["ctype"])
         if self.p.get("tablespace"):
-            self.pg.psql(TABLESPACE_SQL, db="postgres", variables=dict(side=side, tablespace=self.p["tablespace"]),
-                         what="moving %s to tablespace %s" % (side, self.p["tablespace"]))
+            sql += CREATE_TABLESPACE
+            variables["tablespace"] = self.p["tablespace"]
+        self.pg.psql(sql + ";\n", db="postgres", variables=variables, what="creating the side database %s" % side)
 
     def _drop(self, side):
         self.pg.psql(DROP_SQL, db="postgres", variables={"side": side}, what="dropping the side database %s" % side)
 
-    def _fail(self, err, side):
+    def _fail(self, err, side, created):
         """Drop the side database; say in the error that the current database was not changed."""
         note = "the current database %s was not changed" % self.db
-        try:
-            self._drop(side)
-            note += " and the side database %s was dropped" % side
-        except MaintenanceError as drop_err:
-            note += "; the side database %s could not be dropped (%s): drop it when the server is back" % (
-                side, drop_err)
+        if created:
+            try:
+                self._drop(side)
+                note += " and the side database %s was dropped" % side
+            except MaintenanceError as drop_err:
+                note += "; the side database %s could not be dropped (%s): drop it when the server is back" % (
+                    side, drop_err)
         if isinstance(err, MaintenanceError):
             err.args = ("%s; %s" % (err.msg, note),)
             err.msg = err.args[0]
