@@ -73,7 +73,7 @@ class FilesBackup:
             raise MaintenanceError("none of the source paths exist: %s" % ", ".join(self.sources))
         name = "%s-%s" % (self.series, stamp(started))
         if self.check_mode:
-            return dict(changed=True, name=name, backup=os.path.join(self.store.path, name),
+            return dict(changed=True, name=name, series=self.series, backup=os.path.join(self.store.path, name),
                         msg="would archive %s into %s" % (", ".join(present), self.store.path))
         self.store.ensure()
         os.umask(0o077)
@@ -107,7 +107,7 @@ class FilesBackup:
                 self.store.record_failure(name, self.series, msg, "files")
                 raise
             self.store.clear_failures(self.series, before=started)
-        return dict(changed=True, name=name, backup=path, manifest=os.path.join(path, "manifest.json"),
+        return dict(changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
                     size=size, members=members, duration=manifest["duration"], sources=present,
                     missing=missing, warnings=warnings)
 

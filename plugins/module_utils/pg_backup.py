@@ -89,7 +89,7 @@ class PgBackup:
         server_version = self.pg.server_version(self.db)
         tables = self.pg.psql_json(TABLES_SQL, db=self.db, what="listing the tables of %s" % self.db) or []
         if self.check_mode:
-            return dict(changed=True, name=name, backup=os.path.join(self.store.path, name),
+            return dict(changed=True, name=name, series=self.series, backup=os.path.join(self.store.path, name),
                         msg="would back up database %s into %s" % (self.db, self.store.path),
                         tables=len(tables))
         client_version = self.pg.client_version("pg_dump")
@@ -117,7 +117,7 @@ class PgBackup:
                 raise
             self.store.clear_failures(self.series, before=started)
         return dict(
-            changed=True, name=name, backup=path, manifest=os.path.join(path, "manifest.json"),
+            changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
             size=size, duration=manifest["duration"], database=self.db, format=self.fmt,
             compression=self.compression, tables=len(tables),
             rows=sum(t["rows"] for t in manifest["tables"] if t.get("rows") is not None),

@@ -62,9 +62,10 @@ class Prune:
         self.store = Store(params["dest"])
 
     def run(self):
-        if not self.store.exists():
-            raise MaintenanceError("backup store %s does not exist" % self.store.path)
         result = dict(changed=False, deleted=[], kept=[], partials=[], skipped=[], failed_series=[])
+        if not self.store.exists():
+            result["msg"] = "backup store %s does not exist yet: nothing to prune" % self.store.path
+            return result
         if self.check_mode:
             self._plan(result)
         else:

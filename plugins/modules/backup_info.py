@@ -16,7 +16,7 @@ description:
     failed attempts newer than the newest verified backup, and leftovers of
     interrupted backups.
   - O(max_age_hours) makes it fail when the newest verified backup is older
-    (or missing): the freshness check of a daily run.
+    (or missing); that is the freshness check of a daily run.
   - O(verify) re-reads backups and compares every file with the sha256 of its
     manifest (for example on the offsite copy after a sync).
 author:

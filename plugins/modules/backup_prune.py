@@ -13,7 +13,7 @@ short_description: Apply a retention policy to a backup store
 version_added: 0.1.0
 description:
   - Deletes the verified backups of a store that fall outside a
-    grandfather-father-son policy, per series (the name prefix of the backups):
+    grandfather-father-son policy, per series (the name prefix of the backups),
     the newest backup of each of the last O(keep_daily) days, O(keep_weekly) ISO
     weeks and O(keep_monthly) months that have a backup, and at least the
     O(min_keep) newest.

@@ -103,6 +103,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+series:
+  description: The series of the backup (retention and freshness work per series).
+  returned: always
+  type: str
 name:
   description: Name of the backup in the store.
   returned: always

@@ -79,8 +79,9 @@ def test_exec_prefix_and_records():
 
 
 def test_errors_name_the_cause():
-    rec = Recorder(replies=[(2, "", 'psql: error: connection to server at "h" (127.0.0.1), port 1 failed: '
-                                     'FATAL:  password authentication failed for user "u"\n')])
+    err_text = ('psql: error: connection to server at "h" (127.0.0.1), port 1 failed: '
+                'FATAL:  password authentication failed for user "u"\n')
+    rec = Recorder(replies=[(2, "", err_text)])
     pg = Postgres.from_params(rec, base_params(login_host="h", port=1, login_password="pw"))
     with pytest.raises(MaintenanceError) as err:
         pg.psql("SELECT 1", what="checking")
