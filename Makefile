@@ -20,7 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps apt venv collection test unit integration sanity lint demo bench clean
+.PHONY: help deps apt venv collection pm2 test unit integration sanity lint demo bench clean
 
 help:
 	@echo "make demo   - set up, start the local sandbox and run the maintenance job"
@@ -50,6 +50,14 @@ $(VENV)/.installed: requirements.txt constraints.txt
 
 venv: $(VENV)/.installed
 
+# PM2 from the npm registry into build/npm (the disaster-recovery tests run a PM2 app with it).
+PM2_VERSION := 7
+PM2 := $(BUILD)/npm/bin/pm2
+$(PM2):
+	npm install --global --prefix $(BUILD)/npm --no-audit --no-fund pm2@$(PM2_VERSION) >/dev/null
+
+pm2: apt $(PM2)
+
 collection:
 	@mkdir -p $(dir $(COLL_LINK)) $(ANSIBLE_LOCAL_TEMP)
 	@ln -sfn $(ROOT) $(COLL_LINK)
@@ -57,7 +65,7 @@ collection:
 unit: deps
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
-integration: deps
+integration: deps pm2
 	$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 # ansible-test needs the collection at .../ansible_collections/saasops/maintenance (a copy, not a link).
@@ -82,7 +90,7 @@ sanity: deps $(ANSIBLE_TEST_GET_PIP)
 lint: deps
 	$(VENV)/bin/ansible-lint --profile production --offline
 
-test: deps
+test: deps pm2
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory sanity lint
 

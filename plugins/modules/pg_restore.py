@@ -91,7 +91,7 @@ options:
     default: false
   no_owner:
     description:
-      - Do not restore object ownership (C(pg_restore --no-owner)): objects
+      - Do not restore object ownership (C(pg_restore --no-owner)); objects
         belong to the restoring user, or to O(owner). Use it when the roles
         of the source server do not exist here.
     type: bool
