@@ -217,9 +217,6 @@ class FifoFeeder:
                 out.append((name, first_error(err) or err or "rc=%s" % rc))
         return out
 
-    def stop(self):
-        self.finish()
-
 
 class PgRestore:
     def __init__(self, pg, params, check_mode=False):
@@ -259,8 +256,7 @@ class PgRestore:
                 raise MaintenanceError("database %s already exists: mode=new restores only into a database that does "
                                        "not exist (use mode=replace to swap it, keeping the current one)" % self.db)
             now = utcnow()
-            base = self.db if self.mode != "drill" else self.db
-            side = pg_name(base, "_restore_" + stamp(now))
+            side = pg_name(self.db, "_restore_" + stamp(now))
             before = pg_name(self.db, "_before_" + stamp(now)) if (self.mode == "replace" and current) else None
             result = dict(backup_facts(entry), database=self.db, mode=self.mode, format=man.get("format"),
                           compression=man.get("compression"), side_database=side, previous_database=before,
@@ -429,6 +425,14 @@ class PgRestore:
             feeder.start()
             try:
                 self._pipeline(None, self._restore_argv(side, scratch), None, "pg_restore")
+            except MaintenanceError as err:
+                feeder.finish()
+                # pg_restore's error may only be the echo of a damaged file: name the file too.
+                broken = [f for f in feeder.failures() if f[1] != "not read" and "Broken pipe" not in f[1]]
+                if broken:
+                    err.args = ("%s; decompressing %s failed: %s" % (err.msg, broken[0][0], broken[0][1]),)
+                    err.msg = err.args[0]
+                raise
             finally:
                 feeder.finish()
             failures = feeder.failures()
