@@ -87,8 +87,11 @@ sanity: deps $(ANSIBLE_TEST_GET_PIP)
 	cd $(SANITY_ROOT) && { [ -d .git ] || git init -q; } && git add -A && \
 	  $(VENV)/bin/ansible-test sanity --python 3.11 --color no
 
+# ansible-lint installs the checkout as a collection into $$ANSIBLE_HOME/collections (~/.ansible by
+# default, shared by every checkout on the machine): give each checkout its own, or concurrent runs
+# lint each other's copy.
 lint: deps
-	$(VENV)/bin/ansible-lint --profile production --offline
+	ANSIBLE_HOME=$(BUILD)/ansible-home $(VENV)/bin/ansible-lint --profile production --offline
 
 test: deps pm2
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)

@@ -126,9 +126,13 @@ def test_restore_killed_mid_run(pg, store, app):
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as handle:
                 argv = handle.read().split(b"\0")
+            with open("/proc/%s/environ" % pid, "rb") as handle:
+                environ = handle.read().split(b"\0")
         except OSError:
             continue
-        if argv[0].endswith(b"pg_restore") and any(b"_restore_" in a and app.encode() in a for a in argv):
+        # only the pg_restore of this test: its side database, on this test's server
+        if argv[0].endswith(b"pg_restore") and any(b"_restore_" in a and app.encode() in a for a in argv) \
+                and ("PGPORT=%d" % pg.port).encode() in environ:
             os.kill(int(pid), signal.SIGKILL)
             killed.append(pid)
     assert killed
