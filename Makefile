@@ -27,7 +27,7 @@ help:
 	@echo "make test   - set up and run every test (unit, integration, sanity, lint)"
 	@echo "make bench  - benchmark backups against the runbooks' commands (about 1 GB)"
 
-deps: apt venv collection
+deps: apt venv collection pm2
 
 # Debian packages: installed only when one is missing (no services are started by apt here).
 apt:
@@ -50,13 +50,14 @@ $(VENV)/.installed: requirements.txt constraints.txt
 
 venv: $(VENV)/.installed
 
-# PM2 from the npm registry into build/npm (the disaster-recovery tests run a PM2 app with it).
-PM2_VERSION := 7
-PM2 := $(BUILD)/npm/bin/pm2
-$(PM2):
-	npm install --global --prefix $(BUILD)/npm --no-audit --no-fund pm2@$(PM2_VERSION) >/dev/null
+# PM2 for the tests (pm2 module, pm2 role): npm's global install into a prefix under build/, never into /usr.
+PM2_PREFIX := $(BUILD)/npm
+PM2 := $(PM2_PREFIX)/bin/pm2
 
-pm2: apt $(PM2)
+$(PM2): | apt
+	npm install -g --silent --no-audit --no-fund --prefix $(PM2_PREFIX) pm2 >/dev/null
+
+pm2: $(PM2)
 
 collection:
 	@mkdir -p $(dir $(COLL_LINK)) $(ANSIBLE_LOCAL_TEMP)
@@ -65,7 +66,7 @@ collection:
 unit: deps
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
-integration: deps pm2
+integration: deps
 	$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 # ansible-test needs the collection at .../ansible_collections/saasops/maintenance (a copy, not a link).
@@ -93,7 +94,7 @@ sanity: deps $(ANSIBLE_TEST_GET_PIP)
 lint: deps
 	ANSIBLE_HOME=$(BUILD)/ansible-home $(VENV)/bin/ansible-lint --profile production --offline
 
-test: deps pm2
+test: deps
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory sanity lint
 

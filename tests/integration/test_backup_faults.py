@@ -132,7 +132,8 @@ def test_pg_dump_killed_mid_run(pg, good_store):
     store, good = good_store
     # hold a lock so pg_dump is certainly running (waiting) when we kill it
     holder = subprocess.Popen(["psql", "-X", "-q", "-d", "faultdb"], stdin=subprocess.PIPE, text=True,
-                              env=pg.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=dict(pg.env(), PGAPPNAME="lock-holder"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     holder.stdin.write("BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60);\n")
     holder.stdin.flush()
     box = {}
@@ -158,6 +159,8 @@ def test_pg_dump_killed_mid_run(pg, good_store):
         worker.join(120)
         holder.kill()
         holder.wait()
+        # the server side of the holder would keep the lock until pg_sleep ends
+        pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lock-holder';")
     assert killed, "pg_dump never started"
     res = box["res"]
     assert res["failed"] is True

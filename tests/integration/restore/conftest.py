@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.pm2 import Pm2App
+from tests.support.pm2_app import Pm2App
 
 
 @pytest.fixture
