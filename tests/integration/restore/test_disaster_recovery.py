@@ -67,6 +67,7 @@ def stats(play):
 
 def test_disaster_recovery_brings_back_data_and_app(pg, site, pm2_app):
     daemon = pm2_app.daemon_pid
+    app_pid = pm2_app.status()[pm2_app.name][1]
     play = run_playbook(PLAYBOOK, extra_vars=dr_vars(pg, site, pm2_app),
                         env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"})
     assert play.rc == 0, play.stdout[-4000:]
@@ -84,10 +85,10 @@ def test_disaster_recovery_brings_back_data_and_app(pg, site, pm2_app):
     assert len(kept) == 1 and open(os.path.join(kept[0], "invoice.pdf"), "rb").read() == b"ransomware"
     # the app was stopped and started again by the same PM2 daemon, and answers
     status = pm2_app.status()
-    assert status[pm2_app.name][0] == "online"
+    assert status[pm2_app.name][0] == "online" and status[pm2_app.name][1] != app_pid
     assert pm2_app.daemon_pid == daemon
     assert pm2_app.http_ok()
-    assert "Stop the apps" in play.stdout and "Start the apps PM2 knows" in play.stdout
+    assert "Put the PM2 apps in the wanted state" in play.stdout
     report = stats(play)["localhost"]["disaster_recovery"]
     assert report["succeeded"] is True and report["unhealthy"] == []
     assert report["rto_met"] is True and report["rto_seconds"] == 3600
@@ -111,7 +112,7 @@ def test_failed_restore_still_starts_the_app(pg, site, pm2_app):
     assert count(pg, site["db"]) == 40
     assert [d for d in databases(pg) if d.startswith(site["db"] + "_")] == []
     assert pm2_app.status()[pm2_app.name][0] == "online" and pm2_app.http_ok()
-    assert "Start the apps PM2 knows" in play.stdout
+    assert "Start the application again" in play.stdout
 
 
 def test_recovery_needs_confirmation(pg, site, pm2_app):
