@@ -196,3 +196,26 @@ def test_load_environment_tunes_the_session_and_keeps_uri_options():
     assert argv[:3] == ["pg_restore", "--exit-on-error", "--no-password"]
     assert "--jobs=%d" % restore.jobs in argv or restore.jobs == 1
     assert argv[-1] == "/b/data" and "--dbname=dbname='side'" in argv
+
+
+def test_sigterm_during_the_load_drops_the_side_database(tmp_path, monkeypatch):
+    import signal
+    path = make_backup(tmp_path, [])
+    current = json.dumps(dict(name="app", owner="app", encoding="UTF8", collate="C", ctype="C"))
+    rec = Recorder([(0, current + "\n", ""), (0, "null\n", ""), (0, "", ""), (0, "", "")])
+    restore = restorer(rec, backup=path)
+
+    def load(_entry, _side):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("not reached: the handler raises")
+
+    monkeypatch.setattr(restore, "_load", load)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(MaintenanceError) as info:
+        restore.run()
+    assert str(info.value).startswith("restore interrupted by signal %d" % signal.SIGTERM)
+    assert "the current database app was not changed and the side database app_restore_" in str(info.value)
+    assert "CREATE DATABASE :\"side\" TEMPLATE template0 OWNER :\"owner\" ENCODING" in rec.calls[2]["data"]
+    assert "DROP DATABASE IF EXISTS :\"side\"" in rec.calls[3]["data"]
+    assert variables(rec.calls[3])["side"] == variables(rec.calls[2])["side"]
+    assert signal.getsignal(signal.SIGTERM) == before
