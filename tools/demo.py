@@ -23,7 +23,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.support.services import PostgresServer  # noqa: E402
+from tests.support.acme import Certbot, Pebble, TlsServer  # noqa: E402
+from tests.support.pm2 import PM2_BIN, Pm2Daemon  # noqa: E402
+from tests.support.services import PostgresServer, free_port  # noqa: E402
 from tests.support.sshhost import SshHost  # noqa: E402
 
 DEMO = os.path.join(ROOT, "build", "demo")
@@ -76,12 +78,53 @@ def start_sandbox(stack):
         handle.write("DATABASE_URL=postgresql://app@localhost/saas_app\n")
     os.chmod(os.path.join(app, ".env"), 0o600)
 
+    logs = os.path.join(app, "logs")
+    os.makedirs(logs)
+    with open(os.path.join(logs, "error.log"), "w") as handle:
+        for i in range(14):
+            handle.write("2026-11-24T01:%02d:00Z ERROR payment webhook failed: timeout\n" % i)
+    with open(os.path.join(logs, "access.log"), "w") as handle:
+        for i in range(200):
+            status = 500 if i % 40 == 0 else (404 if i % 9 == 0 else 200)
+            handle.write('127.0.0.1 - - [24/Nov/2026:01:00:%02d +0000] "GET /api/x HTTP/1.1" %d 12 "-" "curl"\n'
+                         % (i % 60, status))
+    old = time.time() - 400 * 86400
+    for i in range(3):
+        path = os.path.join(app, "uploads", "certificates", "old-%d.pdf" % i)
+        with open(path, "wb") as handle:
+            handle.write(b"%PDF old")
+        os.utime(path, (old, old))
+    with open(os.path.join(app, "package.json"), "w") as handle:
+        json.dump({"name": "saas-app", "version": "1.0.0", "dependencies": {"is-number": "6.0.0"}}, handle)
+    subprocess.run(["npm", "install", "--package-lock-only", "--no-audit", "--no-fund", "--silent"], cwd=app,
+                   check=False, capture_output=True)
+
+    pm2 = Pm2Daemon()
+    stack.append(pm2.stop)
+    app_port = free_port()
+    script = pm2.write_app("saas-app")
+    subprocess.run([PM2_BIN, "start", script, "--name", "saas-app"], env=dict(pm2.env(), APP_PORT=str(app_port)),
+                   check=True, capture_output=True)
+    log("PM2 app saas-app on 127.0.0.1:%d (PM2_HOME %s)" % (app_port, pm2.home))
+
+    pebble = Pebble().start()
+    stack.append(pebble.destroy)
+    certbot = Certbot(pebble)
+    stack.append(certbot.destroy)
+    live = certbot.issue("saas-app", ["localhost"])
+    web = TlsServer(os.path.join(live, "fullchain.pem"), os.path.join(live, "privkey.pem")).start()
+    stack.append(web.stop)
+    log("certificate for localhost from Pebble (ACME on %s), served by a TLS server on 127.0.0.1:%d"
+        % (pebble.url, web.port))
+
     offsite = SshHost().start()
     stack.append(offsite.stop)
     log("offsite backup host: sshd at %s:%d in network namespace %s" % (offsite.address, offsite.port, offsite.netns))
 
     sandbox = dict(
         root=DEMO, pg_host=pg.host, pg_port=pg.port, pg_user="postgres", pg_password=pg.password, pg_db="saas_app",
+        app=app, app_port=app_port, app_script=script, pm2_home=pm2.home, pm2_path=PM2_BIN,
+        certbot=certbot.module_args(), acme_server=pebble.url, web_port=web.port, web_reload=web.reload_command,
     )
     extra = dict(
         sandbox=sandbox,

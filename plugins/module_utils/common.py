@@ -73,6 +73,26 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
+def sha256_fsync(path):
+    """(size, sha256) of a file just written, and fsync it on the same descriptor."""
+    digest = hashlib.sha256()
+    size = 0
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        buf = bytearray(HASH_CHUNK)
+        view = memoryview(buf)
+        while True:
+            count = os.readv(fd, [buf])
+            if not count:
+                break
+            digest.update(view[:count])
+            size += count
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return size, digest.hexdigest()
+
+
 def fsync_path(path):
     """fsync a file or a directory by path."""
     flags = os.O_RDONLY

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import re
 import select
@@ -23,12 +24,14 @@ import subprocess
 import threading
 import time
 
-from ansible_collections.saasops.maintenance.plugins.module_utils.common import MaintenanceError
+from ansible_collections.saasops.maintenance.plugins.module_utils.common import MaintenanceError, sha256_fsync
 from ansible_collections.saasops.maintenance.plugins.module_utils.runner import first_error
 
 __metaclass__ = type
 
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # read size of a follower; also the pipe buffer it asks for (Linux default maximum)
+PIPE_SIZE = 1 << 20
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 SMALL_FILE = 1 << 20  # files that stay below this are left uncompressed (pg_restore reads .dat)
 DAT_RE = re.compile(r"^(\d+)\.dat$|^blob_\d+\.dat$")
 
@@ -86,7 +89,14 @@ class Inotify:
 
 
 class _Follower(threading.Thread):
-    """Streams one growing .dat file into zstd until its writer has closed it."""
+    """Streams one growing .dat file into zstd until its writer has closed it.
+
+    The file is read into one reused buffer and written to zstd's stdin with
+    ``os.write`` (no per-chunk allocation); newlines are counted on the same
+    buffer. Once zstd has finished, the compressed file is hashed and fsynced
+    here, while pg_dump is still writing other tables, so the checksum and
+    durability work overlaps with the dump instead of following it.
+    """
 
     def __init__(self, owner, name):
         super().__init__(daemon=True)
@@ -101,48 +111,71 @@ class _Follower(threading.Thread):
         self.proc = None
         self.buffered = []
         self.size = 0
+        self.digest = None  # (size, sha256) of the .zst once written and fsynced
 
-    def _feed(self, chunk):
-        self.lines += chunk.count(b"\n")
-        self.tail = (self.tail + chunk[-16:])[-16:]
+    def _feed(self, buf, count):
+        self.lines += buf.count(b"\n", 0, count)
+        self.tail = (self.tail + bytes(buf[max(0, count - 16):count]))[-16:]
         if self.proc is not None:
-            self.proc.stdin.write(chunk)
+            write_all(self.proc.stdin.fileno(), memoryview(buf)[:count])
             return
-        self.buffered.append(chunk)
-        self.size += len(chunk)
+        self.buffered.append(bytes(buf[:count]))
+        self.size += count
         if self.size >= SMALL_FILE:
             self.proc = self.owner.start_zstd(self.path + ".zst")
+            grow_pipe(self.proc.stdin.fileno())
             for part in self.buffered:
-                self.proc.stdin.write(part)
+                write_all(self.proc.stdin.fileno(), part)
             self.buffered = []
 
     def run(self):
         try:
-            with open(self.path, "rb") as src:
+            buf = bytearray(CHUNK)
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
                 while True:
                     # Sampled before the read: EOF after a close means complete.
                     done = self.closed.is_set() or self.owner.writer_done.is_set()
-                    chunk = src.read(CHUNK)
-                    if chunk:
-                        self._feed(chunk)
+                    count = os.readv(fd, [buf])
+                    if count:
+                        self._feed(buf, count)
                     elif done:
                         break
                     else:
                         self.closed.wait(0.02)
+            finally:
+                os.close(fd)
             proc = self.proc
             if proc is not None:
                 proc.stdin.close()
-                err = proc.stderr.read().decode("utf-8", "replace")
-                if proc.wait() != 0:
-                    raise MaintenanceError("zstd failed on %s: %s" % (self.name_, first_error(err) or "rc=%s" % proc.returncode),
-                                           rc=proc.returncode, stderr=err)
+                self._check_zstd()
                 os.unlink(self.path)
                 self.compressed = True
+                self.digest = sha256_fsync(self.path + ".zst")
+        except BrokenPipeError as err:
+            # zstd exited early (disk full, killed): its own message names the cause
+            try:
+                self._check_zstd()
+                self.error = err
+            except MaintenanceError as zerr:
+                self.error = zerr
         except (OSError, MaintenanceError) as err:
             self.error = err
             if self.proc is not None and self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
+
+    def _check_zstd(self):
+        """Wait for zstd; raise its error when it failed."""
+        proc = self.proc
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass  # the pipe may be broken already
+        err = proc.stderr.read().decode("utf-8", "replace")
+        if proc.wait() != 0:
+            raise MaintenanceError("zstd failed on %s: %s" % (self.name_, first_error(err) or "rc=%s" % proc.returncode),
+                                   rc=proc.returncode, stderr=err)
 
     def rows(self):
         """COPY rows in the file: lines before the ``\\.`` terminator."""
@@ -152,11 +185,30 @@ class _Follower(threading.Thread):
         return None
 
 
+def write_all(fd, data):
+    """os.write until every byte of ``data`` (bytes or memoryview) is written."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def grow_pipe(fd, size=None):
+    """Enlarge a pipe's buffer (Linux F_SETPIPE_SZ): fewer wake-ups per MB. Best effort."""
+    try:
+        fcntl.fcntl(fd, F_SETPIPE_SZ, size or PIPE_SIZE)
+    except OSError:
+        pass
+
+
 class DatCompressor:
     """Compress a directory dump's .dat files with zstd while it is written."""
 
-    def __init__(self, runner, directory, level=3, zstd="zstd"):
+    def __init__(self, runner, directory, level=2, zstd="zstd", threads=1):
         self.runner = runner
+        # zstd threads per file. 1: pg_dump -j N already keeps N files growing at once;
+        # -T2 shortened the compression left after pg_dump on an idle machine but made
+        # the whole backup slower on a busy one (docs/performance.md).
+        self.threads = max(1, threads)
         self.directory = directory
         self.level = level
         self.zstd = zstd
@@ -167,7 +219,7 @@ class DatCompressor:
         self._inotify = None
 
     def start_zstd(self, dest):
-        return self.runner.popen([self.zstd, "-q", "-f", "-%d" % self.level, "-T1", "-o", dest],
+        return self.runner.popen([self.zstd, "-q", "-f", "-%d" % self.level, "-T%d" % self.threads, "-o", dest],
                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
 
     def start(self):
@@ -218,6 +270,10 @@ class DatCompressor:
             if isinstance(err, MaintenanceError):
                 raise err
             raise MaintenanceError("compressing the dump failed: %s" % (getattr(err, "strerror", None) or err))
+
+    def digests(self):
+        """{path: (size, sha256)} of the .zst files hashed (and fsynced) by the followers."""
+        return {f.path + ".zst": f.digest for f in self.followers.values() if f.digest}
 
     def row_counts(self):
         """{dump id: rows} for the table data files."""

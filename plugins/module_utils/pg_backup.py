@@ -42,7 +42,9 @@ WHERE c.relkind = 'r'
 
 TOC_DATA_RE = re.compile(r"^(\d+); (\d+) (\d+) TABLE DATA ")
 
-DEFAULT_LEVELS = {"zstd": 3, "gzip": 6, "none": 0}
+# zstd 2: on the bench data (docs/performance.md) the smallest level whose output is not
+# bigger than gzip -6's (level 1 is 2 % bigger), for about 3/4 of level 3's CPU.
+DEFAULT_LEVELS = {"zstd": 2, "gzip": 6, "none": 0}
 
 
 def data_name(fmt, compression):
@@ -78,6 +80,7 @@ class PgBackup:
             raise MaintenanceError("compression_level for gzip must be between 1 and 9")
         self.zstd = params.get("zstd_path") or "zstd"
         self._stderr = []
+        self._digests = {}
 
     # ------------------------------------------------------------------
     def run(self):
@@ -103,13 +106,19 @@ class PgBackup:
                 rows, phases = self._dump(tmp, tables)
                 if self.p.get("globals"):
                     self._globals(tmp)
-                files = file_list(tmp, workers=min(4, self.jobs))
+                step = Stopwatch()
+                files = file_list(tmp, workers=min(4, self.jobs), known=self._digests)
                 size = sum(f["size"] for f in files)
+                phases["checksums"] = step.elapsed()
+                step = Stopwatch()
                 checks = self._verify(tmp, tables, rows, size, previous)
+                phases["verify"] = step.elapsed()
                 ended = utcnow()
                 manifest = self._manifest(name, started, ended, clock.elapsed(), files, size, tables, rows,
-                                          server_version, client_version, checks, phases)
+                                          server_version, client_version, checks, dict(phases))
+                step = Stopwatch()
                 path = self.store.commit(tmp, name, manifest)
+                phases["commit"] = step.elapsed()
             except BaseException as err:
                 self.store.discard(tmp)
                 msg = str(err) if isinstance(err, MaintenanceError) else "backup interrupted: %r" % (err,)
@@ -118,7 +127,7 @@ class PgBackup:
             self.store.clear_failures(self.series, before=started)
         return dict(
             changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
-            size=size, duration=manifest["duration"], database=self.db, format=self.fmt,
+            size=size, duration=clock.elapsed(), database=self.db, format=self.fmt,
             compression=self.compression, tables=len(tables),
             rows=sum(t["rows"] for t in manifest["tables"] if t.get("rows") is not None),
             row_counts=manifest["row_counts"], verification=checks, phases=phases,
@@ -146,6 +155,7 @@ class PgBackup:
         argv = self._dump_argv(tmp)
         errlog = tempfile.TemporaryFile()
         rows = {}
+        phases = {}
         procs = []
         try:
             if self.fmt == "directory":
@@ -156,9 +166,11 @@ class PgBackup:
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
                 procs.append(dump)
                 rc = dump.wait()
+                phases["pg_dump"] = clock.elapsed()
                 if self.compression != "gzip":
                     counter.finish(failed=rc != 0)
                     rows = counter.row_counts()
+                    self._digests = counter.digests()
                 self._check_rc("pg_dump", rc, errlog)
             elif self._writes_file():
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
@@ -189,7 +201,8 @@ class PgBackup:
             raise
         finally:
             errlog.close()
-        return rows, {"dump": clock.elapsed()}
+        phases["dump"] = clock.elapsed()
+        return rows, phases
 
     def _check_rc(self, what, rc, errfile):
         errfile.seek(0)

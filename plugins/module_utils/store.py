@@ -216,8 +216,14 @@ class Store:
                 continue
 
 
-def file_list(root, workers=2):
-    """[{path, size, sha256}] for every file under root, hashed in parallel."""
+def file_list(root, workers=2, known=None):
+    """[{path, size, sha256}] for every file under root, hashed in parallel.
+
+    ``known`` maps absolute paths to ``(size, sha256)`` computed while the
+    file was written (see compress.DatCompressor); those files are not read
+    again unless their size changed since.
+    """
+    known = known or {}
     paths = []
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
@@ -225,9 +231,16 @@ def file_list(root, workers=2):
                 continue
             paths.append(os.path.join(dirpath, name))
     paths.sort()
+
+    def describe(path):
+        size = os.path.getsize(path)
+        if path in known and known[path][0] == size:
+            return size, known[path][1]
+        return size, sha256_file(path)
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        digests = list(pool.map(sha256_file, paths))
-    return [dict(path=os.path.relpath(p, root), size=os.path.getsize(p), sha256=d) for p, d in zip(paths, digests)]
+        found = list(pool.map(describe, paths))
+    return [dict(path=os.path.relpath(p, root), size=size, sha256=digest) for p, (size, digest) in zip(paths, found)]
 
 
 def verify_files(root, manifest, workers=2):

@@ -28,7 +28,8 @@ description:
     estimated from the statistics otherwise; the manifest says which.
   - With O(format=directory) and O(compression=zstd) the table data files are
     compressed by C(zstd) while C(pg_dump) is still writing them, so compression
-    overlaps with the dump. C(pg_restore) of PostgreSQL 15 cannot read those
+    overlaps with the dump; each compressed file is hashed and fsynced as soon as it
+    is complete, while other tables are still being dumped. C(pg_restore) of PostgreSQL 15 cannot read those
     C(.zst) files; use M(saasops.maintenance.pg_restore) or decompress them first.
 author:
   - saasops maintainers (@saasops)
@@ -73,7 +74,9 @@ options:
     default: zstd
   compression_level:
     description:
-      - Level for the chosen compression; 3 for zstd and 6 for gzip when unset.
+      - Level for the chosen compression; 2 for zstd and 6 for gzip when unset.
+      - zstd level 2 is the cheapest level that keeps the backup no bigger than
+        C(gzip -6) of the same dump on typical SaaS data (see docs/performance.md).
     type: int
   jobs:
     description:
@@ -159,7 +162,10 @@ duration:
   returned: success
   type: float
 phases:
-  description: Seconds per phase (C(dump)).
+  description:
+    - Seconds per phase. C(dump) (C(pg_dump) and the compression that overlaps
+      with it), C(pg_dump) (directory dumps; until C(pg_dump) exited),
+      C(checksums), C(verify) and C(commit) (fsync and rename).
   returned: success
   type: dict
 tables:
