@@ -114,7 +114,10 @@ $(AWX_VENV)/.installed:
 awx-venv: $(AWX_VENV)/.installed
 
 lint: deps awx-venv
-	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) $(VENV)/bin/ansible-lint --profile production --offline
+	@# ansible-lint installs the checkout as a collection into $$ANSIBLE_HOME/collections (~/.ansible by
+	@# default, shared by every checkout on the machine): give this checkout its own.
+	ANSIBLE_HOME=$(BUILD)/ansible-home ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \
+	  $(VENV)/bin/ansible-lint --profile production --offline
 
 test: deps awx-venv
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)

@@ -116,6 +116,8 @@ class _Follower(threading.Thread):
     def _feed(self, buf, count):
         self.lines += buf.count(b"\n", 0, count)
         self.tail = (self.tail + bytes(buf[max(0, count - 16):count]))[-16:]
+        if self.owner.level is None:
+            return  # compression none: only count the rows, keep nothing in memory
         if self.proc is not None:
             write_all(self.proc.stdin.fileno(), memoryview(buf)[:count])
             return

@@ -175,3 +175,18 @@ def test_default_levels(tmp_path, compression, level):
 
 def test_explicit_level_is_kept(tmp_path):
     assert PgBackup(FakePg(), dict(dest=str(tmp_path), compression="zstd", compression_level=3)).level == 3
+
+
+def test_without_compression_big_files_are_only_counted(tmp_path):
+    """compression=none (level None): rows are counted, no zstd starts, the .dat stays."""
+    runner = RecordingRunner()
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(runner, directory, level=None)
+    comp.start()
+    big = copy_data(30000)  # above SMALL_FILE
+    write_slowly(os.path.join(directory, "4001.dat"), big)
+    comp.finish()
+    assert comp.row_counts() == {"4001": 30000}
+    assert runner.calls == []
+    assert open(os.path.join(directory, "4001.dat"), "rb").read() == big
+    assert not os.path.exists(os.path.join(directory, "4001.dat.zst"))
