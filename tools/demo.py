@@ -145,7 +145,7 @@ def run_playbook(name, vars_file):
     argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
             os.path.join(ROOT, "inventories", "demo", "hosts.yml"), "-e", "@" + vars_file, playbook]
     if name == "disaster_recovery":
-        argv += ["-e", "disaster_recovery_confirm=true"]
+        argv += ["-e", "disaster_recovery_confirm=true", "-e", "disaster_recovery_hosts=postgres_servers"]
     started = time.monotonic()
     out_path = os.path.join(DEMO, "%s.log" % name)
     with open(out_path, "w") as out:
