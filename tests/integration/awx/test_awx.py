@@ -150,6 +150,15 @@ def test_job_template_runs_under_ansible_runner(name, pg, tmp_path, monkeypatch)
         quiet=True)
     artifacts = pdd / "artifacts" / "job"
     stdout = (artifacts / "stdout").read_text()
+    if extravars.get("disaster_recovery_confirm") in (False, "false", "no"):
+        # A launch with the survey's defaults must not recover anything: it refuses, names the
+        # variable to set, and the database is untouched. (The confirmed recovery itself is
+        # tested end to end in tests/integration/restore.)
+        assert result.status == "failed"
+        assert "set disaster_recovery_confirm=true to run it" in stdout
+        assert pg.psql("SELECT count(*) FROM accounts", db=db) == "321"
+        assert pg.password not in (artifacts / "command").read_text()
+        return
     assert result.status == "successful", stdout[-4000:]
     assert (artifacts / "rc").read_text().strip() == "0"
     assert (artifacts / "status").read_text().strip() == "successful"
