@@ -16,7 +16,7 @@ Environment:
   BENCH_KEEP      1 keeps the dumps under build/bench/work after the run
 
 Adding cases (e.g. the restore figures of issue 3): append a ``Case`` to
-``CASES`` (group "restore"; its function may read the outputs of the backup
+``CASES`` (group "restore", as the three restore cases do; its function may read the outputs of the backup
 cases from ``ctx.outputs``) and a ``Ratio`` to ``RATIOS``. Cases run in list
 order within a round; every ratio is computed from figures of the same run.
 """
@@ -343,6 +343,67 @@ def c_pg_backup_check(ctx, out):
     return c_pg_backup(ctx, out, check=True)
 
 
+RESTORE_PLAY = """- name: Bench pg_restore
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Restore the newest backup of the bench store into a new database
+      saasops.maintenance.pg_restore:
+        login_host: 127.0.0.1
+        port: {port}
+        login_user: postgres
+        login_password: "{{{{ lookup('ansible.builtin.env', 'BENCH_PGPASSWORD') }}}}"
+        store: {store}
+        db: {db}
+        mode: new
+      register: bench_out
+    - name: Show the result
+      ansible.builtin.debug:
+        msg: "BENCH_RESULT {{{{ bench_out | to_json }}}}"
+"""
+
+TUNED = "-c maintenance_work_mem=1GB -c synchronous_commit=off"
+
+
+def c_restore_runbook(ctx, out):
+    """The runbooks' restore: gunzip -c backup.sql.gz | psql (into a new database)."""
+    target = ctx.fresh_db("r_runbook")
+    pipeline([["gunzip", "-c", ctx.outputs["runbook"]],
+              ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", os.devnull, "-d", target]], out, ctx.env)
+    ctx.server.dropdb(target)
+
+
+def c_restore_tuned(ctx, out):
+    """The best hand-tuned restore: pg_restore -j of the uncompressed directory dump, tuned session."""
+    target = ctx.fresh_db("r_tuned")
+    run(["pg_restore", "-j%d" % ctx.jobs, "-d", target, ctx.outputs["read_bound"]],
+        dict(ctx.env, PGOPTIONS=TUNED))
+    ctx.server.dropdb(target)
+
+
+def c_pg_restore(ctx, out):
+    """pg_restore (the module) of pg_backup's backup through ansible-playbook, checks and ANALYZE included."""
+    ctx.server.dropdb("r_module")
+    play = out + ".play.yml"
+    with open(play, "w", encoding="utf-8") as handle:
+        handle.write(RESTORE_PLAY.format(port=ctx.server.port, store=ctx.outputs["pg_backup"], db="r_module"))
+    env = dict(os.environ)
+    for key in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"):
+        env.pop(key, None)
+    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCAL_TEMP=os.path.join(ROOT, "build", "ansible-tmp"), ANSIBLE_NOCOWS="1",
+               BENCH_PGPASSWORD=ctx.server.password)
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    proc = run([playbook, "-i", "localhost,", play], env, cwd=ROOT)
+    os.unlink(play)
+    ctx.server.dropdb("r_module")
+    marker = '"BENCH_RESULT '
+    text = proc.stdout[proc.stdout.index(marker) + len(marker):]
+    res = json.JSONDecoder().raw_decode(json.loads('"' + text.split('"\n', 1)[0] + '"'))[0]
+    return dict(module_seconds=res.get("duration"), phases=res.get("phases"))
+
+
 CASES = [
     Case("fixed", "backup", "`pg_backup` in check mode via ansible-playbook (fixed cost: Ansible, preflight)",
          c_pg_backup_check),
@@ -351,6 +412,12 @@ CASES = [
     Case("read_bound", "backup", "`pg_dump -Fd -j{jobs} -Z0` (the read bound)", c_read_bound, "readbound"),
     Case("zstd_pipe", "backup", "`pg_dump db | zstd -T{jobs} -3`", c_zstd_pipe, "f.sql.zst"),
     Case("pg_backup", "backup", "`pg_backup` via ansible-playbook (defaults)", c_pg_backup, "store"),
+    Case("restore_runbook", "restore", "`gunzip -c f.sql.gz | psql` into a new database (the runbooks)",
+         c_restore_runbook),
+    Case("restore_tuned", "restore", "`pg_restore -j{jobs}` from `-Fd -Z0`, PGOPTIONS " + TUNED + " (hand-tuned best)",
+         c_restore_tuned),
+    Case("pg_restore", "restore", "`pg_restore` module via ansible-playbook (mode new, verify and ANALYZE included)",
+         c_pg_restore),
 ]
 
 RATIOS = [
@@ -362,6 +429,12 @@ RATIOS = [
     Ratio("cpu_read_bound", "pg_backup", "read_bound", "", None, "pg_backup CPU seconds / read bound CPU seconds",
           field="cpu"),
     Ratio("size", "pg_backup", "runbook", "<=", 1.0, "pg_backup bytes / runbook (gzip) bytes", field="bytes"),
+    Ratio("restore_speedup", "restore_runbook", "pg_restore", ">=", 1.5,
+          "runbook restore seconds / pg_restore module seconds"),
+    Ratio("restore_tuned", "pg_restore", "restore_tuned", "<=", 1.15,
+          "pg_restore module seconds / hand-tuned pg_restore -j seconds"),
+    Ratio("restore_tuned_module", "pg_restore", "restore_tuned", "<=", 1.15,
+          "pg_restore module duration (no Ansible start-up) / hand-tuned seconds", num_field="module_seconds"),
 ]
 
 
