@@ -65,9 +65,10 @@ django-venv: $(DJANGO_VENV)/.installed
 # PM2 for the tests (pm2 module, pm2 role): npm's global install into a prefix under build/, never into /usr.
 PM2_PREFIX := $(BUILD)/npm
 PM2 := $(PM2_PREFIX)/bin/pm2
+PM2_VERSION := 7.0.4
 
 $(PM2): | apt
-	npm install -g --silent --no-audit --no-fund --prefix $(PM2_PREFIX) pm2 >/dev/null
+	npm install -g --silent --no-audit --no-fund --prefix $(PM2_PREFIX) pm2@$(PM2_VERSION) >/dev/null
 
 pm2: $(PM2)
 
