@@ -286,7 +286,7 @@ class PgRestore:
                                  what="reassigning the objects of role %s to %s" % (old, new))
                 if self.p.get("analyze", True):
                     watch = Stopwatch()
-                    self.pg.psql("ANALYZE;\n", db=side, what="analyzing the restored database %s" % side)
+                    self._analyze(side)
                     phases["analyze"] = watch.elapsed()
                 watch = Stopwatch()
                 result.update(self._verify(side, man))
@@ -512,6 +512,14 @@ class PgRestore:
                 rc=prc, stderr=tail(zerr))
 
     # ------------------------------------------------------------------
+    def _analyze(self, side):
+        """ANALYZE the restored tables, ``jobs`` tables at a time (vacuumdb --analyze-only --jobs)."""
+        argv = self.pg.cmd("vacuumdb", "--analyze-only", "--quiet", "--jobs=%d" % self.jobs,
+                           "--dbname=%s" % conninfo_db(side))
+        res = self.pg.runner.run(argv, check=False)
+        if res.rc != 0:
+            raise self.pg.error("analyzing the restored database %s" % side, res)
+
     def _verify(self, side, man):
         exact = man.get("row_counts") == "exact"
         rows = self.pg.psql_json(VERIFY_SQL, db=side, variables={"exact": "yes" if exact else "no"},

@@ -117,7 +117,8 @@ options:
   analyze:
     description:
       - Run C(ANALYZE) on the restored database before it is verified and
-        swapped in, so the planner has statistics from the first query.
+        swapped in, so the planner has statistics from the first query
+        (C(vacuumdb --analyze-only), O(jobs) tables at a time).
     type: bool
     default: true
   maintenance_work_mem:
