@@ -316,11 +316,11 @@ PLAY = """- name: Bench pg_backup
 """
 
 
-def c_pg_backup(ctx, out, check=False):
-    """The module with default options, through ansible-playbook (Ansible start-up included)."""
+def run_play(ctx, out, text):
+    """Run a one-module play through ansible-playbook; the module's result (printed as BENCH_RESULT)."""
     play = out + ".play.yml"
     with open(play, "w", encoding="utf-8") as handle:
-        handle.write(PLAY.format(port=ctx.server.port, db=DB, dest=out, check="true" if check else "false"))
+        handle.write(text)
     env = dict(os.environ)
     for key in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"):
         env.pop(key, None)
@@ -328,11 +328,18 @@ def c_pg_backup(ctx, out, check=False):
                ANSIBLE_LOCAL_TEMP=os.path.join(ROOT, "build", "ansible-tmp"), ANSIBLE_NOCOWS="1",
                BENCH_PGPASSWORD=ctx.server.password)
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    proc = run([playbook, "-i", "localhost,", play], env, cwd=ROOT)
-    os.unlink(play)
+    try:
+        proc = run([playbook, "-i", "localhost,", play], env, cwd=ROOT)
+    finally:
+        os.unlink(play)
     marker = '"BENCH_RESULT '
     text = proc.stdout[proc.stdout.index(marker) + len(marker):]
-    res = json.JSONDecoder().raw_decode(json.loads('"' + text.split('"\n', 1)[0] + '"'))[0]
+    return json.JSONDecoder().raw_decode(json.loads('"' + text.split('"\n', 1)[0] + '"'))[0]
+
+
+def c_pg_backup(ctx, out, check=False):
+    """The module with default options, through ansible-playbook (Ansible start-up included)."""
+    res = run_play(ctx, out, PLAY.format(port=ctx.server.port, db=DB, dest=out, check="true" if check else "false"))
     if check:
         return dict(size_bytes=None)
     return dict(module_seconds=res["duration"], phases=res.get("phases"), rows=res.get("rows"),
@@ -385,22 +392,11 @@ def c_restore_tuned(ctx, out):
 def c_pg_restore(ctx, out):
     """pg_restore (the module) of pg_backup's backup through ansible-playbook, checks and ANALYZE included."""
     ctx.server.dropdb("r_module")
-    play = out + ".play.yml"
-    with open(play, "w", encoding="utf-8") as handle:
-        handle.write(RESTORE_PLAY.format(port=ctx.server.port, store=ctx.outputs["pg_backup"], db="r_module"))
-    env = dict(os.environ)
-    for key in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"):
-        env.pop(key, None)
-    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_LOCAL_TEMP=os.path.join(ROOT, "build", "ansible-tmp"), ANSIBLE_NOCOWS="1",
-               BENCH_PGPASSWORD=ctx.server.password)
-    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    proc = run([playbook, "-i", "localhost,", play], env, cwd=ROOT)
-    os.unlink(play)
-    ctx.server.dropdb("r_module")
-    marker = '"BENCH_RESULT '
-    text = proc.stdout[proc.stdout.index(marker) + len(marker):]
-    res = json.JSONDecoder().raw_decode(json.loads('"' + text.split('"\n', 1)[0] + '"'))[0]
+    try:
+        res = run_play(ctx, out, RESTORE_PLAY.format(port=ctx.server.port, store=ctx.outputs["pg_backup"],
+                                                     db="r_module"))
+    finally:
+        ctx.server.dropdb("r_module")
     return dict(module_seconds=res.get("duration"), phases=res.get("phases"))
 
 
