@@ -77,36 +77,27 @@ class FilesBackup:
                         msg="would archive %s into %s" % (", ".join(present), self.store.path))
         self.store.ensure()
         os.umask(0o077)
-        with self.store:
-            previous = [e for e in self.store.entries(self.series) if e.verified]
-            previous = previous[-1] if previous else None
-            tmp = self.store.new_temp(name)
-            try:
-                members, warnings = self._archive(tmp, present)
-                checked = self._verify(tmp)
-                if checked != members:
-                    raise MaintenanceError("verification of files backup %s failed: the archive lists %d members, "
-                                           "tar wrote %d" % (name, checked, members))
-                files = file_list(tmp)
-                size = sum(f["size"] for f in files)
-                self._size_guard(size, previous)
-                ended = utcnow()
-                manifest = dict(
-                    schema=MANIFEST_SCHEMA, kind="files", series=self.series, name=name,
-                    sources=present, missing=missing, exclude=list(self.p.get("exclude") or []),
-                    archive=archive_name(self.compression), compression=self.compression,
-                    compression_level=self.level, members=members, warnings=warnings,
-                    host=socket.gethostname(), start=iso(started), end=iso(ended), duration=clock.elapsed(),
-                    size=size, files=files, verified=True,
-                    verification=dict(checksums=True, archive_listed=True, members=checked),
-                )
-                path = self.store.commit(tmp, name, manifest)
-            except BaseException as err:
-                self.store.discard(tmp)
-                msg = str(err) if isinstance(err, MaintenanceError) else "backup interrupted: %r" % (err,)
-                self.store.record_failure(name, self.series, msg, "files")
-                raise
-            self.store.clear_failures(self.series, before=started)
+        with self.store.attempt(name, self.series, "files", started) as tmp:
+            previous = self.store.newest_verified(self.series)
+            members, warnings = self._archive(tmp, present)
+            checked = self._verify(tmp)
+            if checked != members:
+                raise MaintenanceError("verification of files backup %s failed: the archive lists %d members, "
+                                       "tar wrote %d" % (name, checked, members))
+            files = file_list(tmp)
+            size = sum(f["size"] for f in files)
+            self._size_guard(size, previous)
+            ended = utcnow()
+            manifest = dict(
+                schema=MANIFEST_SCHEMA, kind="files", series=self.series, name=name,
+                sources=present, missing=missing, exclude=list(self.p.get("exclude") or []),
+                archive=archive_name(self.compression), compression=self.compression,
+                compression_level=self.level, members=members, warnings=warnings,
+                host=socket.gethostname(), start=iso(started), end=iso(ended), duration=clock.elapsed(),
+                size=size, files=files, verified=True,
+                verification=dict(checksums=True, archive_listed=True, members=checked),
+            )
+            path = self.store.commit(tmp, name, manifest)
         return dict(changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
                     size=size, members=members, duration=manifest["duration"], sources=present,
                     missing=missing, warnings=warnings)

@@ -205,39 +205,30 @@ class MongoBackup:
         version = self.conn.tool_version(self.tool, "mongodump_path")
         self.store.ensure()
         os.umask(0o077)
-        with self.store:
-            previous = [e for e in self.store.entries(self.series) if e.verified]
-            previous = previous[-1] if previous else None
-            tmp = self.store.new_temp(name)
-            try:
-                dump_clock = Stopwatch()
-                result = self.conn.run(self.tool, self.argv(tmp), "mongodump of %s" % (self.db or "every database"))
-                phases = {"dump": dump_clock.elapsed()}
-                problem = check_archive(os.path.join(tmp, ARCHIVE))
-                if problem:
-                    raise MaintenanceError("verification of the backup of %s failed: %s"
-                                           % (self.db or "every database", problem), stderr=tail(result.err))
-                files = file_list(tmp)
-                size = sum(f["size"] for f in files)
-                checks = self._verify(size, previous)
-                collections = dumped_collections(result.err + "\n" + result.out)
-                ended = utcnow()
-                manifest = dict(
-                    schema=MANIFEST_SCHEMA, kind="mongodb", series=self.series, name=name,
-                    database=self.db, format="archive", compression="gzip", data=ARCHIVE,
-                    target=self.conn.target, client_version=version, host=socket.gethostname(),
-                    start=iso(started), end=iso(ended), duration=clock.elapsed(), phases=phases,
-                    size=size, files=files, collections=collections,
-                    documents=sum(c["documents"] for c in collections),
-                    oplog=bool(self.p.get("oplog")), verified=True, verification=checks,
-                )
-                path = self.store.commit(tmp, name, manifest)
-            except BaseException as err:
-                self.store.discard(tmp)
-                msg = str(err) if isinstance(err, MaintenanceError) else "backup interrupted: %r" % (err,)
-                self.store.record_failure(name, self.series, self.conn.redact(msg), "mongodb")
-                raise
-            self.store.clear_failures(self.series, before=started)
+        with self.store.attempt(name, self.series, "mongodb", started, redact=self.conn.redact) as tmp:
+            previous = self.store.newest_verified(self.series)
+            dump_clock = Stopwatch()
+            result = self.conn.run(self.tool, self.argv(tmp), "mongodump of %s" % (self.db or "every database"))
+            phases = {"dump": dump_clock.elapsed()}
+            problem = check_archive(os.path.join(tmp, ARCHIVE))
+            if problem:
+                raise MaintenanceError("verification of the backup of %s failed: %s"
+                                       % (self.db or "every database", problem), stderr=tail(result.err))
+            files = file_list(tmp)
+            size = sum(f["size"] for f in files)
+            checks = self._verify(size, previous)
+            collections = dumped_collections(result.err + "\n" + result.out)
+            ended = utcnow()
+            manifest = dict(
+                schema=MANIFEST_SCHEMA, kind="mongodb", series=self.series, name=name,
+                database=self.db, format="archive", compression="gzip", data=ARCHIVE,
+                target=self.conn.target, client_version=version, host=socket.gethostname(),
+                start=iso(started), end=iso(ended), duration=clock.elapsed(), phases=phases,
+                size=size, files=files, collections=collections,
+                documents=sum(c["documents"] for c in collections),
+                oplog=bool(self.p.get("oplog")), verified=True, verification=checks,
+            )
+            path = self.store.commit(tmp, name, manifest)
         return dict(
             changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, MANIFEST), size=size,
             duration=manifest["duration"], database=self.db, target=self.conn.target,

@@ -98,33 +98,24 @@ class PgBackup:
         client_version = self.pg.client_version("pg_dump")
         self.store.ensure()
         os.umask(0o077)  # pg_dump, zstd and pg_dumpall inherit it: backup files are private
-        with self.store:
-            previous = [e for e in self.store.entries(self.series) if e.verified]
-            previous = previous[-1] if previous else None
-            tmp = self.store.new_temp(name)
-            try:
-                rows, phases = self._dump(tmp, tables)
-                if self.p.get("globals"):
-                    self._globals(tmp)
-                step = Stopwatch()
-                files = file_list(tmp, workers=min(4, self.jobs), known=self._digests)
-                size = sum(f["size"] for f in files)
-                phases["checksums"] = step.elapsed()
-                step = Stopwatch()
-                checks = self._verify(tmp, tables, rows, size, previous)
-                phases["verify"] = step.elapsed()
-                ended = utcnow()
-                manifest = self._manifest(name, started, ended, clock.elapsed(), files, size, tables, rows,
-                                          server_version, client_version, checks, dict(phases))
-                step = Stopwatch()
-                path = self.store.commit(tmp, name, manifest)
-                phases["commit"] = step.elapsed()
-            except BaseException as err:
-                self.store.discard(tmp)
-                msg = str(err) if isinstance(err, MaintenanceError) else "backup interrupted: %r" % (err,)
-                self.store.record_failure(name, self.series, msg, "postgresql")
-                raise
-            self.store.clear_failures(self.series, before=started)
+        with self.store.attempt(name, self.series, "postgresql", started) as tmp:
+            previous = self.store.newest_verified(self.series)
+            rows, phases = self._dump(tmp, tables)
+            if self.p.get("globals"):
+                self._globals(tmp)
+            step = Stopwatch()
+            files = file_list(tmp, workers=min(4, self.jobs), known=self._digests)
+            size = sum(f["size"] for f in files)
+            phases["checksums"] = step.elapsed()
+            step = Stopwatch()
+            checks = self._verify(tmp, tables, rows, size, previous)
+            phases["verify"] = step.elapsed()
+            ended = utcnow()
+            manifest = self._manifest(name, started, ended, clock.elapsed(), files, size, tables, rows,
+                                      server_version, client_version, checks, dict(phases))
+            step = Stopwatch()
+            path = self.store.commit(tmp, name, manifest)
+            phases["commit"] = step.elapsed()
         return dict(
             changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
             size=size, duration=clock.elapsed(), database=self.db, format=self.fmt,

@@ -19,6 +19,7 @@ verified, so anything without ``.tmp-`` in its name is complete.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import errno
 import fcntl
 import os
@@ -194,6 +195,30 @@ class Store:
 
     def discard(self, tmp):
         shutil.rmtree(tmp, ignore_errors=True)
+
+    def newest_verified(self, series):
+        verified = [e for e in self.entries(series) if e.verified]
+        return verified[-1] if verified else None
+
+    @contextlib.contextmanager
+    def attempt(self, name, series, kind, started, redact=None):
+        """One backup attempt: lock the store and hand out ``.tmp-<name>``.
+
+        The body writes into it and commits it. On any error (or interruption)
+        the temporary directory is removed and the failure recorded, so nothing
+        partial looks complete and backup_prune knows the newest attempt failed;
+        on success the older failure records of the series are cleared.
+        """
+        with self:
+            tmp = self.new_temp(name)
+            try:
+                yield tmp
+            except BaseException as err:
+                self.discard(tmp)
+                msg = str(err) if isinstance(err, MaintenanceError) else "backup interrupted: %r" % (err,)
+                self.record_failure(name, series, redact(msg) if redact else msg, kind)
+                raise
+            self.clear_failures(series, before=started)
 
     def record_failure(self, name, series, msg, kind):
         folder = os.path.join(self.path, FAILED_DIR)
