@@ -219,6 +219,44 @@ def probe_http(url, method="GET", timeout=10, validate_certs=True, ca_file=None,
     return result
 
 
+# the options of the doc fragment health_gate
+HEALTH_GATE_ARGS = dict(
+    health_url=dict(type="str"),
+    health_timeout=dict(type="int", default=60),
+    health_http_timeout=dict(type="int", default=5),
+    validate_certs=dict(type="bool", default=True),
+)
+
+
+class UrlGate:
+    """What the health gates of pm2_process and compose_service share: their settings, the health-URL probe
+    (2xx counts, redirects are not followed) and the report of a passed gate."""
+
+    def __init__(self, timeout=60, min_uptime=5, health_url=None, http_timeout=5, validate_certs=True, interval=0.5,
+                 log_lines=20, probe=probe_http):
+        self.timeout = timeout
+        self.min_uptime = min_uptime
+        self.health_url = health_url
+        self.http_timeout = http_timeout
+        self.validate_certs = validate_certs
+        self.interval = interval
+        self.log_lines = log_lines
+        self.probe = probe
+
+    def probe_url(self):
+        """(passed, probe result, problem) for the health URL."""
+        http = self.probe(self.health_url, timeout=self.http_timeout, validate_certs=self.validate_certs)
+        if http.get("status") is not None and 200 <= http["status"] < 300:
+            return True, http, None
+        return False, http, "health URL %s answered %s" % (self.health_url, http.get("status") or http.get("error"))
+
+    def passed(self, waited, http, **counts):
+        out = dict(passed=True, waited=round(waited, 1), min_uptime=self.min_uptime, **counts)
+        if http is not None:
+            out.update(url=self.health_url, status_code=http["status"], latency_ms=http.get("latency_ms"))
+        return out
+
+
 def header_problems(headers, expected):
     """Missing or weak security headers (names are case-insensitive)."""
     problems = []

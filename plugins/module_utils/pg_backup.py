@@ -262,16 +262,24 @@ class PgBackup:
         return checks
 
     def _toc(self, data):
-        """Dump ids of the TABLE DATA entries, via pg_restore --list."""
-        if self.fmt == "custom" and self.compression == "zstd":
+        """Dump ids of the TABLE DATA entries, via pg_restore --list.
+
+        A custom archive is streamed to pg_restore's stdin (through zstd -d when zstd-compressed), so with
+        exec_prefix the pg_restore of the container reads it: the target need not have the client tools."""
+        if self.fmt == "custom":
             zerr = tempfile.TemporaryFile()
             with open(data, "rb") as src:
-                dec = self.pg.runner.popen([self.zstd, "-q", "-d", "-c"], stdin=src, stdout=subprocess.PIPE, stderr=zerr)
-                lst = self.pg.runner.popen([self.pg.tool("pg_restore"), "--list"], stdin=dec.stdout,
+                dec = None
+                if self.compression == "zstd":
+                    dec = self.pg.runner.popen([self.zstd, "-q", "-d", "-c"], stdin=src, stdout=subprocess.PIPE,
+                                               stderr=zerr)
+                lst = self.pg.runner.popen(self.pg.cmd("pg_restore", "--list"), stdin=dec.stdout if dec else src,
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                dec.stdout.close()
+                if dec:
+                    dec.stdout.close()
                 out, err = lst.communicate()
-                dec.wait()
+                if dec:
+                    dec.wait()
             zerr.close()
             rc = lst.returncode
             out = out.decode("utf-8", "replace")

@@ -19,7 +19,7 @@ import shutil
 import time
 
 from ansible_collections.saasops.maintenance.plugins.module_utils.common import MaintenanceError
-from ansible_collections.saasops.maintenance.plugins.module_utils.endpoints import probe_http
+from ansible_collections.saasops.maintenance.plugins.module_utils.endpoints import UrlGate
 from ansible_collections.saasops.maintenance.plugins.module_utils.runner import Runner, first_error, tail
 
 __metaclass__ = type
@@ -197,21 +197,13 @@ class Pm2:
         return [summarize(p, now) for p in self.processes(name, spawn=spawn)]
 
 
-class HealthGate:
+class HealthGate(UrlGate):
     """Wait until every process of an app is online, old enough, not restarting and healthy."""
 
-    def __init__(self, pm2, name, timeout=60, min_uptime=5, health_url=None, http_timeout=5,
-                 validate_certs=True, interval=0.5, log_lines=20, probe=probe_http):
+    def __init__(self, pm2, name, **settings):
+        UrlGate.__init__(self, **settings)
         self.pm2 = pm2
         self.name = name
-        self.timeout = timeout
-        self.min_uptime = min_uptime
-        self.health_url = health_url
-        self.http_timeout = http_timeout
-        self.validate_certs = validate_certs
-        self.interval = interval
-        self.log_lines = log_lines
-        self.probe = probe
 
     def wait(self):
         start = self.pm2.clock()
@@ -243,25 +235,13 @@ class HealthGate:
                 problem = "uptime %ss is below %ss" % (young[0]["uptime"], self.min_uptime)
             else:
                 if not self.health_url:
-                    return self.report(procs, None, start)
-                http = self.probe(self.health_url, timeout=self.http_timeout, validate_certs=self.validate_certs)
-                if http.get("status") is not None and 200 <= http["status"] < 300:
-                    return self.report(procs, http, start)
-                problem = "health URL %s answered %s" % (self.health_url, http.get("status") or http.get("error"))
+                    return self.passed(self.pm2.clock() - start, None, restarts=[p["restarts"] for p in procs])
+                ok, http, problem = self.probe_url()
+                if ok:
+                    return self.passed(self.pm2.clock() - start, http, restarts=[p["restarts"] for p in procs])
             if self.pm2.clock() >= deadline:
                 self.fail("not healthy after %ss: %s" % (self.timeout, problem), procs, http)
             self.pm2.sleep(self.interval)
-
-    def report(self, procs, http, start):
-        out = {
-            "passed": True,
-            "waited": round(self.pm2.clock() - start, 1),
-            "min_uptime": self.min_uptime,
-            "restarts": [p["restarts"] for p in procs],
-        }
-        if http is not None:
-            out.update(url=self.health_url, status_code=http["status"], latency_ms=http.get("latency_ms"))
-        return out
 
     def fail(self, why, procs, http=None):
         logs = []

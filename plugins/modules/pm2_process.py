@@ -28,6 +28,7 @@ author:
   - saasops maintainers (@saasops)
 extends_documentation_fragment:
   - saasops.maintenance.attributes
+  - saasops.maintenance.health_gate
 attributes:
   check_mode:
     support: full
@@ -104,25 +105,10 @@ options:
   pm2_path:
     description: The C(pm2) program; looked up in E(PATH) when unset.
     type: path
-  health_url:
-    description: URL that must answer 2xx (redirects not followed) before a start, restart or reload counts as done.
-    type: str
-  health_timeout:
-    description: Seconds to wait for the app to become healthy.
-    type: int
-    default: 60
   min_uptime:
     description: Seconds the app must have been up (with a stable restart count) to count as healthy.
     type: int
     default: 5
-  health_http_timeout:
-    description: Timeout of one request to O(health_url), in seconds.
-    type: int
-    default: 5
-  validate_certs:
-    description: Verify the TLS certificate of an C(https) O(health_url).
-    type: bool
-    default: true
 notes:
   - A crash-looping app fails fast, as soon as its restart count moves while waiting.
 seealso:
@@ -212,6 +198,7 @@ error_log:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.saasops.maintenance.plugins.module_utils.common import MaintenanceError
+from ansible_collections.saasops.maintenance.plugins.module_utils.endpoints import HEALTH_GATE_ARGS
 from ansible_collections.saasops.maintenance.plugins.module_utils.pm2 import Pm2, Pm2Process
 
 
@@ -234,11 +221,8 @@ def main() -> None:
             user=dict(type="str"),
             pm2_home=dict(type="path"),
             pm2_path=dict(type="path"),
-            health_url=dict(type="str"),
-            health_timeout=dict(type="int", default=60),
             min_uptime=dict(type="int", default=5),
-            health_http_timeout=dict(type="int", default=5),
-            validate_certs=dict(type="bool", default=True),
+            **HEALTH_GATE_ARGS
         ),
         mutually_exclusive=[["script", "ecosystem"]],
         required_by={"ecosystem_env": "ecosystem", "args": "script", "interpreter": "script"},

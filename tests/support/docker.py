@@ -1,7 +1,7 @@
 """A private docker engine and a locally built PostgreSQL image for the compose tests.
 
 No image can be pulled here: the image is a Debian rootfs made with debootstrap
-(cached as build/docker/pg-rootfs.tar, about a minute the first time) and
+(cached as build/docker/pg-py-rootfs.tar, about a minute the first time) and
 imported. dockerd runs with its own data root, socket and pid file, without
 iptables rules or a bridge (the db service uses network_mode: none), and is
 stopped by its pid.
@@ -18,7 +18,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROOTFS_TAR = os.path.join(ROOT, "build", "docker", "pg-rootfs.tar")
+# python3 for the compose tests' web service (python3 -m http.server)
+ROOTFS_TAR = os.path.join(ROOT, "build", "docker", "pg-py-rootfs.tar")
 IMAGE = "localhost/saasops-pg:15"
 
 START_PG = """\
@@ -57,14 +58,14 @@ def debian_mirror():
 
 
 def build_rootfs_tar():
-    """debootstrap a bookworm with PostgreSQL 15 and the start script; cached."""
+    """debootstrap a bookworm with PostgreSQL 15, python3 and the start script; cached."""
     if os.path.exists(ROOTFS_TAR):
         return ROOTFS_TAR
     os.makedirs(os.path.dirname(ROOTFS_TAR), exist_ok=True)
     work = tempfile.mkdtemp(prefix="saasops-rootfs-", dir=os.path.dirname(ROOTFS_TAR))
     try:
         rootfs = os.path.join(work, "rootfs")
-        subprocess.run(["debootstrap", "--variant=minbase", "--include=postgresql-15", "bookworm", rootfs,
+        subprocess.run(["debootstrap", "--variant=minbase", "--include=postgresql-15,python3", "bookworm", rootfs,
                         debian_mirror()], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for junk in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")) + \
                 glob.glob(os.path.join(rootfs, "var/lib/apt/lists/*_Packages")):
