@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import yaml
@@ -16,3 +17,13 @@ def psql(host, db, sql):
                    pg["passfile"], pg["host"], str(pg["port"]), db, sql)
     assert cmd.rc == 0, cmd.stderr
     return cmd.stdout.strip()
+
+
+def reports_of(host, needle):
+    """The run reports (JSON) of this machine's scenarios that mention needle (the converge and the check run)."""
+    folder = os.path.join(WORK, "reports")
+    texts = [host.file(os.path.join(folder, n)).content_string for n in sorted(host.file(folder).listdir())
+             if n.startswith("converge-") and n.endswith(".json")]
+    found = [json.loads(t) for t in texts if needle in t]
+    assert found, "no report mentions %s" % needle
+    return found
