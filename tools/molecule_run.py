@@ -1,11 +1,13 @@
-"""make molecule: run every Molecule scenario of extensions/molecule against one PostgreSQL.
+"""make molecule: run every Molecule scenario of extensions/molecule against one set of services.
 
-Starts a PostgreSQL 15 (tests/support/services.py) and the offsite SSH host in a network
-namespace (tests/support/sshhost.py) once, writes their connection to
+Starts, once: a PostgreSQL 15 (tests/support/services.py), the offsite SSH host in a network
+namespace (tests/support/sshhost.py), a PM2 daemon with its own PM2_HOME (tests/support/pm2.py),
+an HTTPS endpoint with a test CA (tests/support/acme.py) and writes the fake mongodump /
+mongorestore (tests/support/fake_mongo.py: no MongoDB tools exist here); writes their connection to
 build/molecule/saasops.yml (mode 0600; the password stays out of the environment and
 out of argv: the scenarios read it with vars_files, psql with a PGPASSFILE), exports
 MOLECULE_SAASOPS_VARS / _PYTHON / _COLLECTIONS, runs `molecule test -s NAME` for each
-scenario (or those named on the command line), and stops both services by their pids.
+scenario (or those named on the command line), and stops the services by their pids.
 
     python tools/molecule_run.py [scenario ...]
 """
@@ -22,16 +24,17 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.support.services import PostgresServer  # noqa: E402
+from tests.support.acme import TlsServer, make_test_ca  # noqa: E402
+from tests.support.fake_mongo import write_fake_tools  # noqa: E402
+from tests.support.pm2 import PM2_BIN, Pm2Daemon  # noqa: E402
+from tests.support.services import PostgresServer, free_port  # noqa: E402
 from tests.support.sshhost import SshHost  # noqa: E402
 
 SCENARIOS = os.path.join(ROOT, "extensions", "molecule")
 WORK = os.path.join(ROOT, "build", "molecule")
 
 
-def write_vars(pg, ssh):
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
+def write_vars(pg, ssh, pm2, tls):
     passfile = os.path.join(WORK, "pgpass")
     with open(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         handle.write("%s:%d:*:%s:%s\n" % (pg.host, pg.port, pg.user, pg.password))
@@ -39,6 +42,10 @@ def write_vars(pg, ssh):
         "saasops_pg": {"host": pg.host, "port": pg.port, "user": pg.user, "password": pg.password,
                        "passfile": passfile},
         "saasops_ssh": {"address": ssh.address, "port": ssh.port, "key": ssh.key, "known_hosts": ssh.known_hosts},
+        "saasops_pm2": {"home": pm2.home, "bin": PM2_BIN, "script": pm2.write_app("molecule-api"),
+                        "port": free_port()},
+        "saasops_tls": {"port": tls.port, "ca": tls.ca},
+        "saasops_mongo": dict(write_fake_tools(os.path.join(WORK, "fakebin")), log=os.path.join(WORK, "mongo.jsonl")),
         "saasops_work": WORK,
     }
     path = os.path.join(WORK, "saasops.yml")
@@ -50,15 +57,25 @@ def write_vars(pg, ssh):
 def main(argv):
     names = argv or sorted(n for n in os.listdir(SCENARIOS) if os.path.exists(os.path.join(SCENARIOS, n, "molecule.yml"))
                            and not os.path.exists(os.path.join(SCENARIOS, n, "MANUAL")))
-    pg = PostgresServer().start()
-    ssh = SshHost().start()
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(os.path.join(WORK, "fakebin"))
+    tls_dir = os.path.join(WORK, "tls")
+    os.makedirs(tls_dir)
+    ca, cert, key = make_test_ca(tls_dir)
+    pg = ssh = pm2 = tls = None
     results = []
     try:
+        pg = PostgresServer().start()
+        ssh = SshHost().start()
+        pm2 = Pm2Daemon()
+        tls = TlsServer(cert, key).start()
+        tls.ca = ca
         env = dict(os.environ)
-        for key in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
-            env.pop(key, None)
+        for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
+            env.pop(name, None)
         env.update(
-            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh),
+            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh, pm2, tls),
+            FAKE_MONGO_LOG=os.path.join(WORK, "mongo.jsonl"),
             MOLECULE_SAASOPS_PYTHON=sys.executable,
             MOLECULE_SAASOPS_COLLECTIONS=os.path.join(ROOT, "build", "collections"),
             ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
@@ -72,8 +89,12 @@ def main(argv):
                                   cwd=ROOT, env=env, stdin=subprocess.DEVNULL, check=False)
             results.append((name, proc.returncode, time.monotonic() - start))
     finally:
-        ssh.stop()
-        pg.destroy()
+        if tls is not None:
+            tls.proc.terminate()
+            tls.proc.wait(10)
+        for service, stop in ((pm2, "stop"), (ssh, "stop"), (pg, "destroy")):
+            if service is not None:
+                getattr(service, stop)()
     print("\nmolecule scenarios:")
     for name, rc, seconds in results:
         print("  %-14s %-6s %5.1f s" % (name, "ok" if rc == 0 else "FAILED", seconds))

@@ -52,7 +52,8 @@ class Runner:
         env.update(self.env)
         if extra:
             env.update(extra)
-        return env
+        # values from YAML or templating may be numbers or booleans (APP_PORT: 3000); the environment takes text
+        return dict((key, value if isinstance(value, str) else str(value)) for key, value in env.items())
 
     def run(self, argv, data=None, env=None, check=True, what=None):
         argv = [str(a) for a in argv]
