@@ -2,10 +2,10 @@
 
 Starts, once: a PostgreSQL 15 (tests/support/services.py), the offsite SSH host in a network
 namespace (tests/support/sshhost.py), a PM2 daemon with its own PM2_HOME (tests/support/pm2.py),
-an HTTPS endpoint with a test CA (tests/support/acme.py) and writes the fake mongodump /
-mongorestore (tests/support/fake_mongo.py: no MongoDB tools exist here); writes their connection to
-build/molecule/saasops.yml (mode 0600; the password stays out of the environment and
-out of argv: the scenarios read it with vars_files, psql with a PGPASSFILE), exports
+an HTTPS endpoint with a test CA and the Pebble ACME server (tests/support/acme.py), and writes
+the fake mongodump / mongorestore (tests/support/fake_mongo.py: no MongoDB tools exist here);
+writes their connection to build/molecule/saasops.yml (mode 0600; the password stays out of the
+environment and out of argv: the scenarios get the file as extra vars, psql a PGPASSFILE), exports
 MOLECULE_SAASOPS_VARS / _PYTHON / _COLLECTIONS, runs `molecule test -s NAME` for each
 scenario (or those named on the command line), and stops the services by their pids.
 
@@ -24,7 +24,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.support.acme import TlsServer, make_test_ca  # noqa: E402
+from tests.support.acme import Pebble, TlsServer, make_test_ca  # noqa: E402
 from tests.support.fake_mongo import write_fake_tools  # noqa: E402
 from tests.support.pm2 import PM2_BIN, Pm2Daemon  # noqa: E402
 from tests.support.services import PostgresServer, free_port  # noqa: E402
@@ -34,7 +34,7 @@ SCENARIOS = os.path.join(ROOT, "extensions", "molecule")
 WORK = os.path.join(ROOT, "build", "molecule")
 
 
-def write_vars(pg, ssh, pm2, tls):
+def write_vars(pg, ssh, pm2, tls, pebble):
     passfile = os.path.join(WORK, "pgpass")
     with open(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         handle.write("%s:%d:*:%s:%s\n" % (pg.host, pg.port, pg.user, pg.password))
@@ -45,6 +45,7 @@ def write_vars(pg, ssh, pm2, tls):
         "saasops_pm2": {"home": pm2.home, "bin": PM2_BIN, "script": pm2.write_app("molecule-api"),
                         "port": free_port()},
         "saasops_tls": {"port": tls.port, "ca": tls.ca},
+        "saasops_acme": {"url": pebble.url, "ca": pebble.ca, "http_port": pebble.http_port},
         "saasops_mongo": dict(write_fake_tools(os.path.join(WORK, "fakebin")), log=os.path.join(WORK, "mongo.jsonl")),
         "saasops_work": WORK,
     }
@@ -62,7 +63,7 @@ def main(argv):
     tls_dir = os.path.join(WORK, "tls")
     os.makedirs(tls_dir)
     ca, cert, key = make_test_ca(tls_dir)
-    pg = ssh = pm2 = tls = None
+    pg = ssh = pm2 = tls = pebble = None
     results = []
     try:
         pg = PostgresServer().start()
@@ -70,11 +71,12 @@ def main(argv):
         pm2 = Pm2Daemon()
         tls = TlsServer(cert, key).start()
         tls.ca = ca
+        pebble = Pebble().start()
         env = dict(os.environ)
         for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
             env.pop(name, None)
         env.update(
-            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh, pm2, tls),
+            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh, pm2, tls, pebble),
             FAKE_MONGO_LOG=os.path.join(WORK, "mongo.jsonl"),
             MOLECULE_SAASOPS_PYTHON=sys.executable,
             MOLECULE_SAASOPS_COLLECTIONS=os.path.join(ROOT, "build", "collections"),
@@ -92,7 +94,7 @@ def main(argv):
         if tls is not None:
             tls.proc.terminate()
             tls.proc.wait(10)
-        for service, stop in ((pm2, "stop"), (ssh, "stop"), (pg, "destroy")):
+        for service, stop in ((pebble, "destroy"), (pm2, "stop"), (ssh, "stop"), (pg, "destroy")):
             if service is not None:
                 getattr(service, stop)()
     print("\nmolecule scenarios:")
