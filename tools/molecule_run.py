@@ -2,7 +2,8 @@
 
 Starts, once: a PostgreSQL 15 (tests/support/services.py), the offsite SSH host in a network
 namespace (tests/support/sshhost.py), a PM2 daemon with its own PM2_HOME (tests/support/pm2.py),
-an HTTPS endpoint with a test CA and the Pebble ACME server (tests/support/acme.py), and writes
+an HTTPS endpoint with a test CA and the Pebble ACME server (tests/support/acme.py), a deployed
+Django project with its dev server (tests/support/django_app.py; origin one version ahead), and writes
 the fake mongodump / mongorestore (tests/support/fake_mongo.py: no MongoDB tools exist here);
 writes their connection to build/molecule/saasops.yml (mode 0600; the password stays out of the
 environment and out of argv: the scenarios get the file as extra vars, psql a PGPASSFILE), exports
@@ -25,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tests.support.acme import Pebble, TlsServer, make_test_ca  # noqa: E402
+from tests.support.django_app import FILES_V2, DjangoSite  # noqa: E402
 from tests.support.fake_mongo import write_fake_tools  # noqa: E402
 from tests.support.pm2 import PM2_BIN, Pm2Daemon  # noqa: E402
 from tests.support.services import PostgresServer, free_port  # noqa: E402
@@ -34,7 +36,7 @@ SCENARIOS = os.path.join(ROOT, "extensions", "molecule")
 WORK = os.path.join(ROOT, "build", "molecule")
 
 
-def write_vars(pg, ssh, pm2, tls, pebble):
+def write_vars(pg, ssh, pm2, tls, pebble, site):
     passfile = os.path.join(WORK, "pgpass")
     with open(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         handle.write("%s:%d:*:%s:%s\n" % (pg.host, pg.port, pg.user, pg.password))
@@ -47,8 +49,13 @@ def write_vars(pg, ssh, pm2, tls, pebble):
         "saasops_tls": {"port": tls.port, "ca": tls.ca},
         "saasops_acme": {"url": pebble.url, "ca": pebble.ca, "http_port": pebble.http_port},
         "saasops_mongo": dict(write_fake_tools(os.path.join(WORK, "fakebin")), log=os.path.join(WORK, "mongo.jsonl")),
+        "saasops_django": dict(site.role_vars(os.path.join(WORK, "django_backups")), author=site.author,
+                               origin=site.origin, cache_dir=site.cache_dir, port=site.port),
         "saasops_work": WORK,
     }
+    # the django_update_* variables as an inventory would hold them, for the playbook scenarios' include_vars
+    with open(os.open(os.path.join(WORK, "django_vars.yml"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+        json.dump(site.role_vars(os.path.join(WORK, "django_backups"), django_update_health_delay=1), handle, indent=1)
     path = os.path.join(WORK, "saasops.yml")
     with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         json.dump(data, handle, indent=1)  # JSON is YAML
@@ -63,7 +70,7 @@ def main(argv):
     tls_dir = os.path.join(WORK, "tls")
     os.makedirs(tls_dir)
     ca, cert, key = make_test_ca(tls_dir)
-    pg = ssh = pm2 = tls = pebble = None
+    pg = ssh = pm2 = tls = pebble = site = None
     results = []
     try:
         pg = PostgresServer().start()
@@ -72,11 +79,16 @@ def main(argv):
         tls = TlsServer(cert, key).start()
         tls.ca = ca
         pebble = Pebble().start()
+        # a deployed Django project (v1, serving) whose origin already has v2 with a migration
+        site = DjangoSite(os.path.join(WORK, "django"), pg, "molecule_shop", free_port())
+        os.makedirs(site.base)
+        site.setup()
+        site.commit("v2: prices", FILES_V2)
         env = dict(os.environ)
         for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
             env.pop(name, None)
         env.update(
-            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh, pm2, tls, pebble),
+            MOLECULE_SAASOPS_VARS=write_vars(pg, ssh, pm2, tls, pebble, site),
             FAKE_MONGO_LOG=os.path.join(WORK, "mongo.jsonl"),
             MOLECULE_SAASOPS_PYTHON=sys.executable,
             MOLECULE_SAASOPS_COLLECTIONS=os.path.join(ROOT, "build", "collections"),
@@ -94,7 +106,7 @@ def main(argv):
         if tls is not None:
             tls.proc.terminate()
             tls.proc.wait(10)
-        for service, stop in ((pebble, "destroy"), (pm2, "stop"), (ssh, "stop"), (pg, "destroy")):
+        for service, stop in ((site, "stop"), (pebble, "destroy"), (pm2, "stop"), (ssh, "stop"), (pg, "destroy")):
             if service is not None:
                 getattr(service, stop)()
     print("\nmolecule scenarios:")
