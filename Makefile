@@ -124,10 +124,12 @@ test: deps awx-venv
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory molecule sanity lint
 
-# Every scenario of extensions/molecule against one PostgreSQL and one SSH host started once
-# (tools/molecule_run.py); `make molecule SCENARIOS="pg_backup daily"` runs some.
+# Every scenario of extensions/molecule against one set of services started once (tools/molecule_run.py:
+# PostgreSQL, an SSH host, PM2, an HTTPS endpoint, Pebble, a Django project; a private docker engine for
+# multihost_docker, whose driver needs community.docker from the awx-venv);
+# `make molecule SCENARIOS="pg_backup daily"` runs some.
 SCENARIOS ?=
-molecule: deps
+molecule: deps awx-venv
 	$(PY) tools/molecule_run.py $(SCENARIOS)
 
 # The daily playbook against 1, 10 and 20 local hosts: build/bench/runs.{json,md}.

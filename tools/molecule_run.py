@@ -27,6 +27,7 @@ sys.path.insert(0, ROOT)
 
 from tests.support.acme import Pebble, TlsServer, make_test_ca  # noqa: E402
 from tests.support.django_app import FILES_V2, DjangoSite  # noqa: E402
+from tests.support.docker import DockerEngine  # noqa: E402
 from tests.support.fake_mongo import write_fake_tools  # noqa: E402
 from tests.support.pm2 import PM2_BIN, Pm2Daemon  # noqa: E402
 from tests.support.services import PostgresServer, free_port  # noqa: E402
@@ -60,6 +61,30 @@ def write_vars(pg, ssh, pm2, tls, pebble, site):
     with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         json.dump(data, handle, indent=1)  # JSON is YAML
     return path
+
+
+# scenarios with the docker driver: they get a private docker engine (tests/support/docker.py) with the
+# image of the scenario, and community.docker (from the ansible package of build/awx-venv) for the driver
+DOCKER_SCENARIOS = ("multihost_docker",)
+AWX_COLLECTIONS = os.path.join(ROOT, "build", "awx-venv", "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+
+
+def run_scenario(name, env):
+    start = time.monotonic()
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "molecule"), "test", "-s", name],
+                          cwd=ROOT, env=env, stdin=subprocess.DEVNULL, check=False)
+    return name, proc.returncode, time.monotonic() - start
+
+
+def run_docker_scenarios(names, env):
+    engine = DockerEngine().start()
+    try:
+        engine.import_multihost_image()
+        docker_env = dict(env, DOCKER_HOST=engine.env()["DOCKER_HOST"],
+                          MOLECULE_SAASOPS_COLLECTIONS=env["MOLECULE_SAASOPS_COLLECTIONS"] + os.pathsep + AWX_COLLECTIONS)
+        return [run_scenario(name, docker_env) for name in names]
+    finally:
+        engine.stop()
 
 
 def main(argv):
@@ -97,11 +122,10 @@ def main(argv):
             PATH=os.path.dirname(sys.executable) + os.pathsep + env["PATH"],
             ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1",
         )
-        for name in names:
-            start = time.monotonic()
-            proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "molecule"), "test", "-s", name],
-                                  cwd=ROOT, env=env, stdin=subprocess.DEVNULL, check=False)
-            results.append((name, proc.returncode, time.monotonic() - start))
+        results += [run_scenario(name, env) for name in names if name not in DOCKER_SCENARIOS]
+        docker = [name for name in names if name in DOCKER_SCENARIOS]
+        if docker:
+            results += run_docker_scenarios(docker, env)
     finally:
         if tls is not None:
             tls.proc.terminate()

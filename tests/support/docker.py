@@ -57,28 +57,36 @@ def debian_mirror():
     return "http://deb.debian.org/debian"
 
 
-def build_rootfs_tar():
-    """debootstrap a bookworm with PostgreSQL 15, python3 and the start script; cached."""
-    if os.path.exists(ROOTFS_TAR):
-        return ROOTFS_TAR
-    os.makedirs(os.path.dirname(ROOTFS_TAR), exist_ok=True)
-    work = tempfile.mkdtemp(prefix="saasops-rootfs-", dir=os.path.dirname(ROOTFS_TAR))
+# the image of the multi-host Molecule scenario: every tool its roles and its prepare use, since the
+# containers (on a bridge without NAT: dockerd runs with --iptables=false) cannot reach a mirror
+MULTIHOST_TAR = os.path.join(ROOT, "build", "docker", "multihost-rootfs.tar")
+MULTIHOST_IMAGE = "localhost/debian:bookworm"
+MULTIHOST_PACKAGES = "python3,postgresql-15,postgresql-client-15,openssh-server,openssh-client,rsync,zstd,procps"
+
+
+def build_rootfs_tar(tar_path=ROOTFS_TAR, include="postgresql-15,python3", start_pg=True):
+    """debootstrap a bookworm with the packages of ``include`` (and the start script of the db image); cached."""
+    if os.path.exists(tar_path):
+        return tar_path
+    os.makedirs(os.path.dirname(tar_path), exist_ok=True)
+    work = tempfile.mkdtemp(prefix="saasops-rootfs-", dir=os.path.dirname(tar_path))
     try:
         rootfs = os.path.join(work, "rootfs")
-        subprocess.run(["debootstrap", "--variant=minbase", "--include=postgresql-15,python3", "bookworm", rootfs,
+        subprocess.run(["debootstrap", "--variant=minbase", "--include=" + include, "bookworm", rootfs,
                         debian_mirror()], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for junk in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")) + \
                 glob.glob(os.path.join(rootfs, "var/lib/apt/lists/*_Packages")):
             os.unlink(junk)
-        script = os.path.join(rootfs, "usr/local/bin/start-pg")
-        with open(script, "w", encoding="utf-8") as handle:
-            handle.write(START_PG)
-        os.chmod(script, 0o755)
-        subprocess.run(["tar", "-C", rootfs, "-cf", ROOTFS_TAR + ".part", "."], check=True)
-        os.replace(ROOTFS_TAR + ".part", ROOTFS_TAR)
+        if start_pg:
+            script = os.path.join(rootfs, "usr/local/bin/start-pg")
+            with open(script, "w", encoding="utf-8") as handle:
+                handle.write(START_PG)
+            os.chmod(script, 0o755)
+        subprocess.run(["tar", "-C", rootfs, "-cf", tar_path + ".part", "."], check=True)
+        os.replace(tar_path + ".part", tar_path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return ROOTFS_TAR
+    return tar_path
 
 
 class DockerEngine:
@@ -126,6 +134,12 @@ class DockerEngine:
             subprocess.run(["docker", "import", "--change", 'CMD ["/usr/local/bin/start-pg"]', "-", IMAGE],
                            stdin=tar, env=self.env(), check=True, capture_output=True)
         return IMAGE
+
+    def import_multihost_image(self):
+        with open(build_rootfs_tar(MULTIHOST_TAR, MULTIHOST_PACKAGES, start_pg=False), "rb") as tar:
+            subprocess.run(["docker", "import", "--change", 'CMD ["sleep", "infinity"]', "-", MULTIHOST_IMAGE],
+                           stdin=tar, env=self.env(), check=True, capture_output=True)
+        return MULTIHOST_IMAGE
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
