@@ -52,6 +52,7 @@ def write_vars(pg, ssh, pm2, tls, pebble, site):
         "saasops_mongo": dict(write_fake_tools(os.path.join(WORK, "fakebin")), log=os.path.join(WORK, "mongo.jsonl")),
         "saasops_django": dict(site.role_vars(os.path.join(WORK, "django_backups")), author=site.author,
                                origin=site.origin, cache_dir=site.cache_dir, port=site.port),
+        "saasops_compose_port": free_port(),
         "saasops_work": WORK,
     }
     # the django_update_* variables as an inventory would hold them, for the playbook scenarios' include_vars
@@ -65,7 +66,7 @@ def write_vars(pg, ssh, pm2, tls, pebble, site):
 
 # scenarios with the docker driver: they get a private docker engine (tests/support/docker.py) with the
 # image of the scenario, and community.docker (from the ansible package of build/awx-venv) for the driver
-DOCKER_SCENARIOS = ("multihost_docker",)
+DOCKER_SCENARIOS = ("compose_services", "multihost_docker")
 AWX_COLLECTIONS = os.path.join(ROOT, "build", "awx-venv", "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
 
 
