@@ -86,6 +86,7 @@ class Compose:
         self.clock = clock or time.time
         self.sleep = sleep or time.sleep
         self.commands = []
+        self._declared = None
 
     def argv(self, *args):
         argv = list(self.command)
@@ -109,7 +110,10 @@ class Compose:
         return result
 
     def declared(self):
-        return [s for s in self.run("config", "--services").out.split() if s]
+        """The services of the compose files (read once: they do not change while a module runs)."""
+        if self._declared is None:
+            self._declared = [s for s in self.run("config", "--services").out.split() if s]
+        return self._declared
 
     def containers(self):
         ids = [i for i in self.run("ps", "-a", "-q").out.split() if i]
