@@ -98,11 +98,11 @@ class Compose:
             argv += ["--project-directory", self.project_dir]
         return argv + [str(a) for a in args]
 
-    def run(self, *args, **kw):
+    def run(self, *args, check=True):
         argv = self.argv(*args)
         self.commands.append(argv)
         result = self.runner.run(argv, check=False)
-        if result.rc != 0 and kw.get("check", True):
+        if result.rc != 0 and check:
             what = " ".join(self.command + list(args[:1]))
             why = first_error(result.err) or tail(result.out, 3) or "no output"
             raise MaintenanceError("%s failed (rc=%s): %s" % (what, result.rc, why),
@@ -243,7 +243,8 @@ class ComposeService:
     def run(self):
         before = self.compose.services(self.p.get("services"))
         actions = self.plan(before)
-        result = {"changed": bool(actions), "actions": actions, "services_before": describe(before)}
+        described_before = describe(before)
+        result = {"changed": bool(actions), "actions": actions, "services_before": described_before}
         if not self.check_mode:
             for verb, compose_args in (("created", ("up", "-d", "--no-recreate")), ("started", ("start",)),
                                        ("restarted", ("restart",)), ("stopped", ("stop",))):
@@ -257,13 +258,13 @@ class ComposeService:
                                          http_timeout=self.p["health_http_timeout"],
                                          validate_certs=self.p["validate_certs"], log_lines=self.p["log_lines"])
                 result["health"] = gate.wait()
-            after = self.compose.services(self.p.get("services"))
+            described_after = describe(self.compose.services(self.p.get("services")))
         else:
-            after = before
-        result["services"] = describe(after)
+            described_after = described_before
+        result["services"] = described_after
         result["commands"] = self.compose.commands
-        result["diff"] = {"before": dict((s["name"], s["state"]) for s in describe(before)),
-                          "after": dict((s["name"], s["state"]) for s in describe(after))}
+        result["diff"] = {"before": dict((s["name"], s["state"]) for s in described_before),
+                          "after": dict((s["name"], s["state"]) for s in described_after)}
         return result
 
 
