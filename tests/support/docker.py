@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -149,6 +150,23 @@ class DockerEngine:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        if self.tmpfs:
-            subprocess.run(["umount", "--lazy", self.data], capture_output=True, check=False)
+        # dockerd leaves mounts under its roots (the data tmpfs, exec/netns/default): unmount them, deepest first,
+        # or every run leaves a bind mount behind in /tmp
+        for point in sorted(mounts_under(self.base), key=len, reverse=True):
+            subprocess.run(["umount", "--lazy", point], capture_output=True, check=False)
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def mounts_under(base):
+    """Mount points at or below ``base`` (from /proc/self/mountinfo; octal escapes decoded)."""
+    base = os.path.realpath(base)
+    points = []
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+            for line in handle:
+                point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+                if point == base or point.startswith(base + os.sep):
+                    points.append(point)
+    except OSError:
+        pass
+    return points
