@@ -98,7 +98,6 @@ class DockerEngine:
         self.log = os.path.join(self.base, "dockerd.log")
         self.proc = None
         self.data = os.path.join(self.base, "data")
-        self.tmpfs = False
 
     def env(self):
         env = dict(os.environ)
@@ -112,8 +111,9 @@ class DockerEngine:
     def start(self):
         # the data root on a tmpfs of its own: deleting ~20,000 layer files from disk takes 20 s
         os.makedirs(self.data)
-        self.tmpfs = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0700", "saasops-docker", self.data],
-                                    capture_output=True, check=False).returncode == 0
+        # best effort: without it the data root stays on disk; stop() unmounts whatever is mounted
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0700", "saasops-docker", self.data],
+                       capture_output=True, check=False)
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 ["dockerd", "--data-root", self.data, "--exec-root",
