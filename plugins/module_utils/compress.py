@@ -9,6 +9,12 @@
 its bytes into ``zstd`` and counts the COPY rows on the way, so compression
 runs on the spare CPU during the dump instead of after it, and the row counts
 in the manifest come from the dump itself (exact, same snapshot).
+
+When told which names pg_dump will write (:meth:`DatCompressor.expect`, from
+the probe of pgarchive), it puts a named pipe under each name before pg_dump
+opens it, so the table data flows from pg_dump through the pipe into zstd and
+never lands uncompressed in the page cache. Names it did not predict are
+still followed as files.
 """
 
 from __future__ import annotations
@@ -36,9 +42,12 @@ SMALL_FILE = 1 << 20  # files that stay below this are left uncompressed (pg_res
 DAT_RE = re.compile(r"^(\d+)\.dat$|^blob_\d+\.dat$")
 
 IN_CLOSE_WRITE = 0x00000008
+IN_CLOSE_NOWRITE = 0x00000010
 IN_CREATE = 0x00000100
 IN_MOVED_TO = 0x00000080
 IN_Q_OVERFLOW = 0x00004000
+IN_ISDIR = 0x40000000
+MAX_FIFOS = 512
 IN_NONBLOCK = 0o4000
 IN_CLOEXEC = 0o2000000
 
@@ -53,7 +62,8 @@ class Inotify:
             libc = ctypes.CDLL(name or "libc.so.6", use_errno=True)
             self.fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
             if self.fd >= 0:
-                wd = libc.inotify_add_watch(self.fd, os.fsencode(path), IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO)
+                wd = libc.inotify_add_watch(self.fd, os.fsencode(path),
+                                            IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_CREATE | IN_MOVED_TO)
                 if wd < 0:
                     os.close(self.fd)
                     self.fd = -1
@@ -69,6 +79,10 @@ class Inotify:
         ready, _w, _x = select.select([self.fd], [], [], timeout)
         if not ready:
             return []
+        return self.events()
+
+    def events(self):
+        """[(mask, name)] of the events queued now (the descriptor is non-blocking)."""
         try:
             data = os.read(self.fd, 65536)
         except BlockingIOError:
@@ -98,11 +112,12 @@ class _Follower(threading.Thread):
     durability work overlaps with the dump instead of following it.
     """
 
-    def __init__(self, owner, name):
+    def __init__(self, owner, name, fifo=None):
         super().__init__(daemon=True)
         self.owner = owner
         self.name_ = name
         self.path = os.path.join(owner.directory, name)
+        self.fifo = fifo  # read end of the named pipe planted under this name (its writer is connected)
         self.closed = threading.Event()
         self.lines = 0
         self.tail = b""
@@ -112,6 +127,7 @@ class _Follower(threading.Thread):
         self.buffered = []
         self.size = 0
         self.digest = None  # (size, sha256) of the .zst once written and fsynced
+        self.streamed = fifo is not None
 
     def _feed(self, buf, count):
         self.lines += buf.count(b"\n", 0, count)
@@ -130,28 +146,56 @@ class _Follower(threading.Thread):
                 write_all(self.proc.stdin.fileno(), part)
             self.buffered = []
 
+    def _read_file(self, buf):
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            while True:
+                # Sampled before the read: EOF after a close means complete.
+                done = self.closed.is_set() or self.owner.writer_done.is_set()
+                count = os.readv(fd, [buf])
+                if count:
+                    self._feed(buf, count)
+                elif done:
+                    break
+                else:
+                    self.closed.wait(0.02)
+        finally:
+            os.close(fd)
+
+    def _read_fifo(self, buf):
+        fd, self.fifo = self.fifo, None
+        try:
+            # its writer has connected: blocking reads, and EOF once pg_dump has closed it
+            os.set_blocking(fd, True)
+            while True:
+                count = os.readv(fd, [buf])
+                if not count:
+                    break
+                self._feed(buf, count)
+        finally:
+            os.close(fd)  # an early exit (zstd failed) makes pg_dump's next write fail: no hang
+        os.unlink(self.path)
+        if self.proc is None:
+            # a small table: its data stays a plain .dat file, as pg_dump would have left it
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                for part in self.buffered:
+                    out.write(part)
+            self.buffered = []
+
     def run(self):
         try:
             buf = bytearray(CHUNK)
-            fd = os.open(self.path, os.O_RDONLY)
-            try:
-                while True:
-                    # Sampled before the read: EOF after a close means complete.
-                    done = self.closed.is_set() or self.owner.writer_done.is_set()
-                    count = os.readv(fd, [buf])
-                    if count:
-                        self._feed(buf, count)
-                    elif done:
-                        break
-                    else:
-                        self.closed.wait(0.02)
-            finally:
-                os.close(fd)
+            if self.streamed:
+                self._read_fifo(buf)
+            else:
+                self._read_file(buf)
             proc = self.proc
             if proc is not None:
                 proc.stdin.close()
                 self._check_zstd()
-                os.unlink(self.path)
+                if not self.streamed:
+                    os.unlink(self.path)
                 self.compressed = True
                 self.digest = sha256_fsync(self.path + ".zst")
         except BrokenPipeError as err:
@@ -219,6 +263,13 @@ class DatCompressor:
         self._stop = threading.Event()
         self._watch = None
         self._inotify = None
+        self._epoll = None
+        self._wake = ()
+        self._ids = []  # dump ids to plant named pipes for (expect), under _ids_lock
+        self._ids_lock = threading.Lock()
+        self._checked = False  # pg_dump has checked that the directory is empty
+        self._planted = set()  # names of the named pipes planted (never followed as files)
+        self._fifos = {}  # read end -> name, until the writer shows up
 
     def start_zstd(self, dest):
         return self.runner.popen([self.zstd, "-q", "-f", "-%d" % self.level, "-T%d" % self.threads, "-o", dest],
@@ -228,26 +279,119 @@ class DatCompressor:
         os.makedirs(self.directory, 0o700, exist_ok=True)
         self._inotify = Inotify(self.directory)
         if self._inotify.available:
+            self._epoll = select.epoll()
+            self._epoll.register(self._inotify.fd, select.EPOLLIN)
+            self._wake = os.pipe()
+            os.set_blocking(self._wake[0], False)
+            self._epoll.register(self._wake[0], select.EPOLLIN)
             self._watch = threading.Thread(target=self._loop, daemon=True)
             self._watch.start()
 
-    def _follow(self, name):
-        if name in self.followers or not DAT_RE.match(name):
+    def expect(self, ids):
+        """Dump ids whose ``<id>.dat`` pg_dump is about to write: named pipes go there.
+
+        May be called more than once (the previous backup's ids, then the probe's),
+        from any thread; the pipes are planted once pg_dump has checked that the
+        directory is empty (it refuses one that is not). A name pg_dump does not
+        use costs one unused pipe, removed at the end."""
+        if self.level is None or self._watch is None or self._stop.is_set():
+            return  # compression none: pg_dump's own files are the backup
+        with self._ids_lock:
+            self._ids.extend(int(i) for i in ids)
+        try:
+            os.write(self._wake[1], b"x")
+        except OSError:
+            pass
+
+    def _follow(self, name, fifo=None):
+        if name in self.followers or (fifo is None and name in self._planted) or not DAT_RE.match(name):
             return None
-        follower = _Follower(self, name)
+        follower = _Follower(self, name, fifo=fifo)
         self.followers[name] = follower
         follower.start()
         return follower
 
     def _loop(self):
-        while not self._stop.is_set():
-            for mask, name in self._inotify.read(0.05):
-                if mask & IN_Q_OVERFLOW:
-                    self._scan()
-                    continue
-                follower = self.followers.get(name) or self._follow(name)
-                if follower is not None and mask & IN_CLOSE_WRITE:
-                    follower.closed.set()
+        try:
+            self._poll_loop()
+        except Exception:  # pylint: disable=broad-except
+            # never leave pg_dump a pipe nobody drains: remove the waiting ones; pg_dump then
+            # writes plain files under those names, which finish() compresses
+            self._unplant()
+
+    def _unplant(self):
+        """Remove the named pipes no writer has opened yet."""
+        for fd, name in self._fifos.items():
+            os.close(fd)
+            self._planted.discard(name)
+            try:
+                os.unlink(os.path.join(self.directory, name))
+            except OSError:
+                pass
+        self._fifos = {}
+
+    def _poll_loop(self):
+        inotify_fd, wake_fd = self._inotify.fd, self._wake[0]
+        while True:
+            # sampled before the poll: the round after pg_dump's exit sees every last event
+            stopping = self._stop.is_set()
+            for fd, _mask in self._epoll.poll(0 if stopping else 0.05):
+                if fd == inotify_fd:
+                    self._on_events(self._inotify.events())
+                elif fd == wake_fd:
+                    os.read(wake_fd, 64)
+                elif fd in self._fifos:
+                    # data (or the writer's close): hand the pipe to a follower
+                    self._epoll.unregister(fd)
+                    if self._follow(self._fifos.pop(fd), fifo=fd) is None:
+                        os.close(fd)  # cannot happen: a planted name has no follower yet
+            if self._checked and self._ids and not self._stop.is_set():
+                with self._ids_lock:
+                    ids, self._ids = self._ids, []
+                self._plant(ids)
+            if stopping:
+                break
+
+    def _on_events(self, events):
+        for mask, name in events:
+            if mask & IN_Q_OVERFLOW:
+                self._scan()
+                continue
+            if not name:
+                if mask & IN_CLOSE_NOWRITE and mask & IN_ISDIR:
+                    self._checked = True  # pg_dump has read the (empty) directory
+                continue
+            follower = self.followers.get(name) or self._follow(name)
+            if follower is not None and mask & IN_CLOSE_WRITE:
+                follower.closed.set()
+
+    def _plant(self, ids):
+        try:
+            import resource  # pylint: disable=import-outside-toplevel
+            room = resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 4
+        except (ImportError, ValueError, OSError):
+            room = 64
+        for dump_id in ids:
+            name = "%d.dat" % dump_id
+            if len(self._planted) >= min(MAX_FIFOS, room):
+                break
+            if name in self.followers or name in self._planted:
+                continue  # pg_dump was first (its file is followed), or planted already
+            path = os.path.join(self.directory, name)
+            try:
+                os.mkfifo(path, 0o600)
+            except OSError:
+                continue  # pg_dump has created it meanwhile (or the name is taken)
+            # opened at once: pg_dump's open for writing must never wait for a reader
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                os.unlink(path)
+                break
+            self._planted.add(name)
+            self._fifos[fd] = name
+            grow_pipe(fd)
+            self._epoll.register(fd, select.EPOLLIN)
 
     def _scan(self):
         for name in sorted(os.listdir(self.directory)):
@@ -259,6 +403,10 @@ class DatCompressor:
         self._stop.set()
         if self._watch is not None:
             self._watch.join()
+            self._unplant()  # planted under names pg_dump did not use
+            self._epoll.close()
+            for fd in self._wake:
+                os.close(fd)
         if self._inotify is not None:
             self._inotify.close()
         if not failed:
@@ -266,12 +414,28 @@ class DatCompressor:
         for follower in list(self.followers.values()):
             follower.closed.set()
             follower.join()
-        errors = [f.error for f in self.followers.values() if f.error]
-        if errors and not failed:
-            err = errors[0]
-            if isinstance(err, MaintenanceError):
+        if not failed:
+            err = self.first_error()
+            if err is not None:
                 raise err
-            raise MaintenanceError("compressing the dump failed: %s" % (getattr(err, "strerror", None) or err))
+
+    def first_error(self):
+        """The first follower's error as a MaintenanceError (None when all went well).
+
+        After a failed pg_dump it is often the cause: zstd out of disk space
+        closes its pipe, and pg_dump then only says that a write failed."""
+        for follower in self.followers.values():
+            err = follower.error
+            if err is None:
+                continue
+            if isinstance(err, MaintenanceError):
+                return err
+            return MaintenanceError("compressing the dump failed: %s" % (getattr(err, "strerror", None) or err))
+        return None
+
+    def streamed(self):
+        """Names of the table data files that came through named pipes."""
+        return sorted(name for name, follower in self.followers.items() if follower.streamed)
 
     def digests(self):
         """{path: (size, sha256)} of the .zst files hashed (and fsynced) by the followers."""

@@ -10,11 +10,13 @@ import re
 import socket
 import subprocess
 import tempfile
+import threading
 
 from ansible_collections.saasops.maintenance.plugins.module_utils.common import (
     MaintenanceError, Stopwatch, iso, safe_name, stamp, utcnow,
 )
 from ansible_collections.saasops.maintenance.plugins.module_utils.compress import DatCompressor, terminate
+from ansible_collections.saasops.maintenance.plugins.module_utils.pgarchive import data_ids, first_entry
 from ansible_collections.saasops.maintenance.plugins.module_utils.postgres import classify, conninfo_db
 from ansible_collections.saasops.maintenance.plugins.module_utils.runner import first_error, tail
 from ansible_collections.saasops.maintenance.plugins.module_utils.store import MANIFEST_SCHEMA, Store, file_list
@@ -22,22 +24,28 @@ from ansible_collections.saasops.maintenance.plugins.module_utils.store import M
 __metaclass__ = type
 
 PLAIN_TRAILER = b"-- PostgreSQL database dump complete"
+PROBE_BYTES = 1 << 20  # the probe's first TOC entry comes within its first few hundred bytes
 
 # Catalog only: no relation locks, so a preflight never waits behind a lock
 # that pg_dump itself would wait for (bytes are estimated from relpages).
 TABLES_SQL = r"""
-SELECT coalesce(json_agg(json_build_object(
-         'oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname,
-         'rows', CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END,
-         'bytes', c.relpages::bigint * current_setting('block_size')::bigint)
-       ORDER BY n.nspname, c.relname), '[]')
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-WHERE c.relkind = 'r'
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_toast%'
-  AND n.nspname NOT LIKE 'pg\_temp%';
+SELECT json_build_object(
+  'tables', (SELECT coalesce(json_agg(json_build_object(
+               'oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname,
+               'rows', CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END,
+               'bytes', c.relpages::bigint * current_setting('block_size')::bigint)
+             ORDER BY n.nspname, c.relname), '[]')
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+             WHERE c.relkind = 'r'
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname NOT LIKE 'pg\_toast%'
+               AND n.nspname NOT LIKE 'pg\_temp%'),
+  -- each table, sequence and materialized view gets one data object in pg_dump (pgarchive)
+  'relations', (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'S', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND n.nspname NOT LIKE 'pg\_temp%'));
 """
 
 TOC_DATA_RE = re.compile(r"^(\d+); (\d+) (\d+) TABLE DATA ")
@@ -45,6 +53,12 @@ TOC_DATA_RE = re.compile(r"^(\d+); (\d+) (\d+) TABLE DATA ")
 # zstd 2: on the bench data (docs/performance.md) the smallest level whose output is not
 # bigger than gzip -6's (level 1 is 2 % bigger), for about 3/4 of level 3's CPU.
 DEFAULT_LEVELS = {"zstd": 2, "gzip": 6, "none": 0}
+
+
+def previous_data_ids(previous):
+    """The table data dump ids recorded in a previous backup's manifest (ints only)."""
+    ids = ((previous.manifest or {}).get("data_ids") if previous is not None else None) or []
+    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool) and i > 0] if isinstance(ids, list) else []
 
 
 def data_name(fmt, compression):
@@ -81,6 +95,8 @@ class PgBackup:
         self.zstd = params.get("zstd_path") or "zstd"
         self._stderr = []
         self._digests = {}
+        self._relations = 0
+        self._streamed = []
 
     # ------------------------------------------------------------------
     def run(self):
@@ -90,7 +106,9 @@ class PgBackup:
         # Preflight: reach the server and the database (clear errors for
         # wrong password, server down, database missing) before writing.
         server_version = self.pg.server_version(self.db)
-        tables = self.pg.psql_json(TABLES_SQL, db=self.db, what="listing the tables of %s" % self.db) or []
+        listing = self.pg.psql_json(TABLES_SQL, db=self.db, what="listing the tables of %s" % self.db) or {}
+        tables = listing.get("tables") or []
+        self._relations = listing.get("relations") or 0
         if self.check_mode:
             return dict(changed=True, name=name, series=self.series, backup=os.path.join(self.store.path, name),
                         msg="would back up database %s into %s" % (self.db, self.store.path),
@@ -100,7 +118,7 @@ class PgBackup:
         os.umask(0o077)  # pg_dump, zstd and pg_dumpall inherit it: backup files are private
         with self.store.attempt(name, self.series, "postgresql", started) as tmp:
             previous = self.store.newest_verified(self.series)
-            rows, phases = self._dump(tmp, tables)
+            rows, phases = self._dump(tmp, tables, previous)
             if self.p.get("globals"):
                 self._globals(tmp)
             step = Stopwatch()
@@ -119,7 +137,7 @@ class PgBackup:
         return dict(
             changed=True, name=name, series=self.series, backup=path, manifest=os.path.join(path, "manifest.json"),
             size=size, duration=clock.elapsed(), database=self.db, format=self.fmt,
-            compression=self.compression, tables=len(tables),
+            compression=self.compression, tables=len(tables), streamed_tables=len(self._streamed),
             rows=sum(t["rows"] for t in manifest["tables"] if t.get("rows") is not None),
             row_counts=manifest["row_counts"], verification=checks, phases=phases,
         )
@@ -141,7 +159,7 @@ class PgBackup:
         """pg_dump writes (and gzip-compresses) a single-file dump itself."""
         return self.fmt != "directory" and self.compression == "gzip" and not self.pg.exec_prefix
 
-    def _dump(self, tmp, tables):
+    def _dump(self, tmp, tables, previous=None):
         clock = Stopwatch()
         argv = self._dump_argv(tmp)
         errlog = tempfile.TemporaryFile()
@@ -152,16 +170,26 @@ class PgBackup:
             if self.fmt == "directory":
                 counter = DatCompressor(self.pg.runner, os.path.join(tmp, "data"),
                                         level=self.level if self.compression == "zstd" else None, zstd=self.zstd)
+                probe = None
                 if self.compression != "gzip":
                     counter.start()
+                    if self.compression == "zstd":
+                        # the ids of the last backup (right unless the schema changed), then the probe's
+                        counter.expect(previous_data_ids(previous))
+                        probe = self._probe(counter)
+                        procs.append(probe[0] if probe else None)
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
                 procs.append(dump)
                 rc = dump.wait()
                 phases["pg_dump"] = clock.elapsed()
+                self._end_probe(probe)
                 if self.compression != "gzip":
                     counter.finish(failed=rc != 0)
+                    if rc != 0 and counter.first_error() is not None:
+                        raise counter.first_error()  # e.g. zstd out of space: pg_dump only saw its pipe close
                     rows = counter.row_counts()
                     self._digests = counter.digests()
+                    self._streamed = counter.streamed()
                 self._check_rc("pg_dump", rc, errlog)
             elif self._writes_file():
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
@@ -194,6 +222,47 @@ class PgBackup:
             errlog.close()
         phases["dump"] = clock.elapsed()
         return rows, phases
+
+    def _probe(self, counter):
+        """Start a data-less ``pg_dump -Fc`` of the same database beside the real dump.
+
+        Its first TOC entry tells the dump ids the real dump gives its table data
+        (pgarchive), so named pipes can wait under those names (DatCompressor.expect).
+        Best effort: when it fails or is late, pg_dump writes files, which are followed."""
+        argv = self.pg.cmd("pg_dump", "--format=c", "--compress=0", "--exclude-table-data=*.*", "--no-blobs",
+                           "--dbname=%s" % conninfo_db(self.db))
+        try:
+            proc = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+        except (OSError, MaintenanceError):
+            return None
+
+        def read():
+            head = b""
+            try:
+                while len(head) < PROBE_BYTES and first_entry(head) is None:
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                ids = data_ids(head, self._relations)
+                if ids:
+                    counter.expect(ids)
+            except (OSError, ValueError):
+                pass  # not an archive we know: no pipes, files as before
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        return proc, thread
+
+    @staticmethod
+    def _end_probe(probe):
+        if probe is None:
+            return
+        proc, thread = probe
+        terminate([proc])  # it may still wait for a lock the real dump got
+        thread.join(5)
+        proc.stdout.close()
 
     def _check_rc(self, what, rc, errfile):
         errfile.seek(0)
@@ -336,7 +405,8 @@ class PgBackup:
             globals="globals.sql" if self.p.get("globals") else None,
             server_version=server_version, client_version=client_version,
             host=socket.gethostname(), start=iso(started), end=iso(ended), duration=duration,
-            phases=phases, size=size, files=files, tables=table_list,
+            phases=phases, size=size, files=files, tables=table_list, streamed_tables=len(self._streamed),
+            data_ids=sorted(int(i) for i in getattr(self, "_toc_oids", {})),
             row_counts="exact" if exact else "estimated",
             verified=True, verification=checks,
         )

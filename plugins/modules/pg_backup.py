@@ -29,7 +29,11 @@ description:
   - With O(format=directory) and O(compression=zstd) the table data files are
     compressed by C(zstd) while C(pg_dump) is still writing them, so compression
     overlaps with the dump; each compressed file is hashed and fsynced as soon as it
-    is complete, while other tables are still being dumped. C(pg_restore) of PostgreSQL 15 cannot read those
+    is complete, while other tables are still being dumped. A second, data-less
+    C(pg_dump) started beside it predicts the names of the table data files, so
+    named pipes wait under those names and the data goes from C(pg_dump) to
+    C(zstd) without being written uncompressed first (RV(streamed_tables)).
+    C(pg_restore) of PostgreSQL 15 cannot read those
     C(.zst) files; use M(saasops.maintenance.pg_restore) or decompress them first.
 author:
   - saasops maintainers (@saasops)
@@ -180,6 +184,14 @@ row_counts:
   description: C(exact) when counted from the dump itself, else C(estimated).
   returned: success
   type: str
+streamed_tables:
+  description:
+    - Table data files of a zstd directory dump that C(pg_dump) wrote into named
+      pipes straight to zstd (the uncompressed data never reached the disk or the
+      page cache). The others were followed as files while C(pg_dump) wrote them;
+      both give the same backup.
+  returned: success
+  type: int
 verification:
   description: What was verified (TOC entries, data files, size guard).
   returned: success

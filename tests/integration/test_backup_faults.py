@@ -128,6 +128,27 @@ def test_disk_full_during_dump(pg, appdb, tmp_path):
         umount(small)
 
 
+def test_disk_full_while_streaming_through_named_pipes(pg, appdb, tmp_path):
+    """The same fault when pg_dump writes into named pipes: zstd runs out of space, not pg_dump."""
+    roomy, _play = backup(pg, str(tmp_path / "roomy"))
+    assert roomy.get("failed") is not True, roomy.get("msg")
+    small = str(tmp_path / "small")
+    # room for one backup of faultdb and half of a second
+    mount_tmpfs(small, "size=%dk,mode=0700" % (roomy["size"] * 3 // 2 // 1024))
+    try:
+        store = os.path.join(small, "store")
+        # the good backup, copied in: its manifest's dump ids make the next dump stream at once
+        os.mkdir(store, 0o700)
+        subprocess.run(["cp", "-a", roomy["backup"], store], check=True)
+        res, _play = backup(pg, store)
+        assert res["failed"] is True
+        assert "no space left on device" in res["msg"].lower(), res["msg"]
+        assert "zstd" in res["msg"], res["msg"]  # the cause, not pg_dump's broken pipe
+        assert_nothing_lost(store, roomy["name"])
+    finally:
+        umount(small)
+
+
 def test_pg_dump_killed_mid_run(pg, good_store):
     store, good = good_store
     # hold a lock so pg_dump is certainly running (waiting) when we kill it

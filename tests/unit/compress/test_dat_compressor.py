@@ -109,13 +109,15 @@ def test_zstd_failure_is_an_error_naming_the_file(tmp_path):
     assert comp.digests() == {}
 
 
+def zstd_dying_early(argv):
+    """In place of zstd: reads 1000 bytes, then fails as zstd does on a full disk."""
+    return ["sh", "-c", "head -c 1000 > /dev/null; echo 'zstd: error 70 : Write error : No space left on device' >&2; exit 70"]
+
+
 def test_zstd_exiting_early_reports_its_own_error(tmp_path):
     """zstd dies mid-stream (disk full): the error names zstd's cause, not a broken pipe."""
-    def early(argv):
-        return ["sh", "-c", "head -c 1000 > /dev/null; echo 'zstd: error 70 : Write error : No space left on device' >&2; exit 70"]
-
     directory = str(tmp_path / "data")
-    comp = compress.DatCompressor(RecordingRunner(replace=early), directory, level=2)
+    comp = compress.DatCompressor(RecordingRunner(replace=zstd_dying_early), directory, level=2)
     comp.start()
     write_slowly(os.path.join(directory, "8.dat"), copy_data(60000), pieces=4)
     with pytest.raises(MaintenanceError) as err:
@@ -190,3 +192,118 @@ def test_without_compression_big_files_are_only_counted(tmp_path):
     assert runner.calls == []
     assert open(os.path.join(directory, "4001.dat"), "rb").read() == big
     assert not os.path.exists(os.path.join(directory, "4001.dat.zst"))
+
+
+# --- named pipes (expect) ---------------------------------------------------------------
+
+def pg_dump_checks(directory):
+    """What pg_dump -Fd does first with an existing directory: read it, to see that it is empty."""
+    assert os.listdir(directory) == []
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def is_fifo(path):
+    return os.path.exists(path) and stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_named_pipes_wait_under_the_expected_names_once_pg_dump_checked_the_directory(tmp_path):
+    runner = RecordingRunner()
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(runner, directory, level=2)
+    comp.start()
+    comp.expect([5001, 5002, 5003])
+    time.sleep(0.2)
+    assert os.listdir(directory) == [], "nothing may be planted before pg_dump's emptiness check"
+    pg_dump_checks(directory)
+    wait_for(lambda: all(is_fifo(os.path.join(directory, "%d.dat" % i)) for i in (5001, 5002, 5003)))
+    big, small = copy_data(30000), copy_data(5)
+    writers = [threading.Thread(target=write_slowly, args=(os.path.join(directory, name), data))
+               for name, data in (("5001.dat", big), ("5002.dat", small))]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    comp.finish()
+    assert comp.streamed() == ["5001.dat", "5002.dat"]
+    assert comp.row_counts() == {"5001": 30000, "5002": 5}
+    # the big table is compressed, the small one a regular .dat again, the unused pipe removed
+    assert sorted(os.listdir(directory)) == ["5001.dat.zst", "5002.dat"]
+    assert zstd_decompress(os.path.join(directory, "5001.dat.zst")) == big
+    assert stat.S_ISREG(os.lstat(os.path.join(directory, "5002.dat")).st_mode)
+    assert open(os.path.join(directory, "5002.dat"), "rb").read() == small
+    zst = os.path.join(directory, "5001.dat.zst")
+    assert comp.digests() == {zst: (os.path.getsize(zst), hashlib.sha256(open(zst, "rb").read()).hexdigest())}
+
+
+def test_a_name_pg_dump_wrote_first_is_followed_as_a_file(tmp_path):
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(RecordingRunner(), directory, level=2)
+    comp.start()
+    pg_dump_checks(directory)
+    data = copy_data(20000)
+    writer = threading.Thread(target=write_slowly, args=(os.path.join(directory, "61.dat"), data))
+    writer.start()
+    wait_for(lambda: "61.dat" in comp.followers)
+    comp.expect([61, 62])  # late: pg_dump has created 61.dat already
+    wait_for(lambda: is_fifo(os.path.join(directory, "62.dat")))
+    writer.join()
+    comp.finish()
+    assert comp.streamed() == []
+    assert comp.row_counts() == {"61": 20000}
+    assert sorted(os.listdir(directory)) == ["61.dat.zst"]
+    assert zstd_decompress(os.path.join(directory, "61.dat.zst")) == data
+
+
+def test_zstd_failing_on_a_pipe_makes_the_writer_fail_and_names_the_cause(tmp_path):
+    """zstd out of space while pg_dump writes into the pipe: pg_dump's next write fails (no hang)."""
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(RecordingRunner(replace=zstd_dying_early), directory, level=2)
+    comp.start()
+    comp.expect([9])
+    pg_dump_checks(directory)
+    wait_for(lambda: is_fifo(os.path.join(directory, "9.dat")))
+    with pytest.raises(BrokenPipeError):
+        write_slowly(os.path.join(directory, "9.dat"), copy_data(200000), pieces=50, pause=0.005)
+    comp.finish(failed=True)  # pg_dump failed: finish does not raise, first_error tells why
+    err = comp.first_error()
+    assert str(err) == "zstd failed on 9.dat: zstd: error 70 : Write error : No space left on device"
+
+
+def test_without_compression_no_pipes_are_planted(tmp_path):
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(RecordingRunner(), directory, level=None)
+    comp.start()
+    comp.expect([1, 2])
+    pg_dump_checks(directory)
+    time.sleep(0.2)
+    comp.finish()
+    assert os.listdir(directory) == []
+
+
+def test_a_failing_watcher_removes_the_waiting_pipes_and_files_are_compressed_after(tmp_path, monkeypatch):
+    """pg_dump must never meet a pipe nobody drains: when the watcher fails, the waiting pipes go."""
+    directory = str(tmp_path / "data")
+    comp = compress.DatCompressor(RecordingRunner(), directory, level=2)
+    comp.start()
+    comp.expect([71])
+    pg_dump_checks(directory)
+    wait_for(lambda: is_fifo(os.path.join(directory, "71.dat")))
+
+    def boom(events):
+        raise OSError("inotify went away")
+
+    monkeypatch.setattr(comp, "_on_events", boom)
+    open(os.path.join(directory, "unrelated"), "wb").close()  # an event: the watcher fails on it
+    wait_for(lambda: not os.path.exists(os.path.join(directory, "71.dat")))
+    data = copy_data(20000)
+    write_slowly(os.path.join(directory, "71.dat"), data)
+    comp.finish()
+    assert comp.streamed() == []
+    assert comp.row_counts() == {"71": 20000}
+    assert zstd_decompress(os.path.join(directory, "71.dat.zst")) == data
