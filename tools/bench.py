@@ -343,7 +343,7 @@ def c_pg_backup(ctx, out, check=False):
     if check:
         return dict(size_bytes=None)
     return dict(module_seconds=res["duration"], phases=res.get("phases"), rows=res.get("rows"),
-                size_bytes=res["size"], row_counts=res.get("row_counts"))
+                size_bytes=res["size"], row_counts=res.get("row_counts"), streamed_tables=res.get("streamed_tables"))
 
 
 def c_pg_backup_check(ctx, out):
@@ -498,8 +498,9 @@ def markdown(report):
     pgb = report["best"].get("pg_backup")
     if pgb:
         phases = ", ".join("%s %.1f s" % item for item in (pgb.get("phases") or {}).items())
-        lines += ["", "pg_backup module duration (without Ansible start-up): %.1f s; phases: %s; row counts: %s."
-                  % (pgb["module_seconds"], phases, pgb.get("row_counts"))]
+        lines += ["", "pg_backup module duration (without Ansible start-up): %.1f s; phases: %s; row counts: %s; "
+                  "table data files streamed through named pipes: %s."
+                  % (pgb["module_seconds"], phases, pgb.get("row_counts"), pgb.get("streamed_tables"))]
     rounds = report.get("round_ratios") or []
     lines += ["", "| ratio | fastest figures | %s | limit | met (fastest) |"
               % " | ".join("round %d" % (i + 1) for i in range(len(rounds))),

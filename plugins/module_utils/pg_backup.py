@@ -25,6 +25,7 @@ __metaclass__ = type
 
 PLAIN_TRAILER = b"-- PostgreSQL database dump complete"
 PROBE_BYTES = 1 << 20  # the probe's first TOC entry comes within its first few hundred bytes
+PROBE_WAIT = 2.0  # seconds the dump waits for the probe when no earlier backup knows the names
 
 # Catalog only: no relation locks, so a preflight never waits behind a lock
 # that pg_dump itself would wait for (bytes are estimated from relpages).
@@ -175,9 +176,15 @@ class PgBackup:
                     counter.start()
                     if self.compression == "zstd":
                         # the ids of the last backup (right unless the schema changed), then the probe's
-                        counter.expect(previous_data_ids(previous))
+                        known = previous_data_ids(previous)
+                        counter.expect(known)
                         probe = self._probe(counter)
                         procs.append(probe[0] if probe else None)
+                        if probe and not known:
+                            # the first backup of a series: the probe (about 0.1 s) goes first, or
+                            # the dump may open its first tables before the pipes are there
+                            probe[1].join(PROBE_WAIT)
+                            phases["probe"] = clock.elapsed()
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
                 procs.append(dump)
                 rc = dump.wait()

@@ -105,9 +105,8 @@ def data_bytes(backup_dir):
 def test_table_data_streams_through_named_pipes(pg, store):
     """pg_dump writes the table data into named pipes planted under the names it will use.
 
-    The first backup of a series learns the names from the probe (which may come later than
-    pg_dump's first table on a database this small); the second has them from the first's
-    manifest at once."""
+    The first backup of a series learns the names from the probe, which runs before pg_dump;
+    the second has them from the first's manifest and starts pg_dump at once."""
     db = "streams"
     pg.dropdb(db)
     pg.createdb(db)
@@ -118,9 +117,10 @@ def test_table_data_streams_through_named_pipes(pg, store):
     assert first.get("failed") is not True, first.get("msg")
     manifest = json.load(open(first["manifest"]))
     assert manifest["verification"]["table_data_files"] == 2 and len(manifest["data_ids"]) == 2
+    assert "probe" in first["phases"] and first["streamed_tables"] == 2
     second, _play = backup(pg, store, db=db)
     assert second.get("failed") is not True, second.get("msg")
-    assert second["streamed_tables"] == 2
+    assert "probe" not in second["phases"] and second["streamed_tables"] == 2
     assert json.load(open(second["manifest"]))["streamed_tables"] == 2
     assert second["row_counts"] == "exact" and second["rows"] == 40002
     names = os.listdir(os.path.join(second["backup"], "data"))
