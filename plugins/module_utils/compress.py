@@ -10,8 +10,8 @@ its bytes into ``zstd`` and counts the COPY rows on the way, so compression
 runs on the spare CPU during the dump instead of after it, and the row counts
 in the manifest come from the dump itself (exact, same snapshot).
 
-When told which names pg_dump will write (:meth:`DatCompressor.expect`, from
-the probe of pgarchive), it puts a named pipe under each name before pg_dump
+When told which names pg_dump will write (:meth:`DatCompressor.expect`: the
+previous backup's, or those the probe of pgarchive predicts), it puts a named pipe under each name before pg_dump
 opens it, so the table data flows from pg_dump through the pipe into zstd and
 never lands uncompressed in the page cache. Names it did not predict are
 still followed as files.
@@ -290,8 +290,7 @@ class DatCompressor:
     def expect(self, ids):
         """Dump ids whose ``<id>.dat`` pg_dump is about to write: named pipes go there.
 
-        May be called more than once (the previous backup's ids, then the probe's),
-        from any thread; the pipes are planted once pg_dump has checked that the
+        May be called more than once, from any thread (the probe's reader); the pipes are planted once pg_dump has checked that the
         directory is empty (it refuses one that is not). A name pg_dump does not
         use costs one unused pipe, removed at the end."""
         if self.level is None or self._watch is None or self._stop.is_set():

@@ -175,16 +175,19 @@ class PgBackup:
                 if self.compression != "gzip":
                     counter.start()
                     if self.compression == "zstd":
-                        # the ids of the last backup (right unless the schema changed), then the probe's
+                        # the names of the last backup's table data: right unless the schema changed
+                        # since (then some tables are written as files, and the next backup knows)
                         known = previous_data_ids(previous)
-                        counter.expect(known)
-                        probe = self._probe(counter)
-                        procs.append(probe[0] if probe else None)
-                        if probe and not known:
-                            # the first backup of a series: the probe (about 0.1 s) goes first, or
-                            # the dump may open its first tables before the pipes are there
-                            probe[1].join(PROBE_WAIT)
-                            phases["probe"] = clock.elapsed()
+                        if known:
+                            counter.expect(known)
+                        else:
+                            # the first backup of a series asks a probe (about 0.1 s), before pg_dump
+                            # opens its first tables and without a connection more beside it
+                            probe = self._probe(counter)
+                            procs.append(probe[0] if probe else None)
+                            if probe:
+                                probe[1].join(PROBE_WAIT)
+                                phases["probe"] = clock.elapsed()
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
                 procs.append(dump)
                 rc = dump.wait()
@@ -231,7 +234,7 @@ class PgBackup:
         return rows, phases
 
     def _probe(self, counter):
-        """Start a data-less ``pg_dump -Fc`` of the same database beside the real dump.
+        """Start a data-less ``pg_dump -Fc`` of the same database.
 
         Its first TOC entry tells the dump ids the real dump gives its table data
         (pgarchive), so named pipes can wait under those names (DatCompressor.expect).

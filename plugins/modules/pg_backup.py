@@ -29,10 +29,11 @@ description:
   - With O(format=directory) and O(compression=zstd) the table data files are
     compressed by C(zstd) while C(pg_dump) is still writing them, so compression
     overlaps with the dump; each compressed file is hashed and fsynced as soon as it
-    is complete, while other tables are still being dumped. A second, data-less
-    C(pg_dump) started beside it predicts the names of the table data files, so
-    named pipes wait under those names and the data goes from C(pg_dump) to
-    C(zstd) without being written uncompressed first (RV(streamed_tables)).
+    is complete, while other tables are still being dumped. Named pipes wait under
+    the names of the table data files (those of the previous backup of the series,
+    or for its first backup those a data-less C(pg_dump) probe predicts), so the
+    data goes from C(pg_dump) to C(zstd) without being written uncompressed first
+    (RV(streamed_tables)).
     C(pg_restore) of PostgreSQL 15 cannot read those
     C(.zst) files; use M(saasops.maintenance.pg_restore) or decompress them first.
 author:
