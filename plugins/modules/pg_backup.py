@@ -170,7 +170,7 @@ phases:
   description:
     - Seconds per phase. C(dump) (C(pg_dump) and the compression that overlaps
       with it), C(pg_dump) (directory dumps; until C(pg_dump) exited), C(probe)
-      (the first zstd directory dump of a series only: until the probe that names
+      (only the first zstd directory dump of a series; until the probe that names
       the table data files answered, before C(pg_dump) started),
       C(checksums), C(verify) and C(commit) (fsync and rename).
   returned: success
