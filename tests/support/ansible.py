@@ -61,6 +61,17 @@ def run_playbook(path, inventory=None, extra_vars=None, check=False, diff=False,
     return PlayResult(proc)
 
 
+def custom_stats(play):
+    """The custom stats ansible-playbook prints (ANSIBLE_SHOW_CUSTOM_STATS): one ``host: {json}`` line per host."""
+    text = play.stdout[play.stdout.index("CUSTOM STATS"):]
+    out = {}
+    for line in text.splitlines()[1:]:
+        host, sep, body = line.strip().partition(": ")
+        if sep and body.startswith("{"):
+            out[host] = json.loads(body)
+    return out
+
+
 def run_module(module, args, check=False, diff=False, env=None, extra=()):
     """Run one module in a one-task play on localhost; returns (result dict, PlayResult)."""
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.support.ansible import ROOT, run_module, run_playbook
+from tests.support.ansible import ROOT, custom_stats, run_module, run_playbook
 from tests.support.restore import backup, count, databases, make_app_db
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "disaster_recovery.yml")
@@ -54,17 +54,6 @@ def dr_vars(pg, site, app, **kw):
     return extra
 
 
-def stats(play):
-    """The custom stats ansible-playbook prints (ANSIBLE_SHOW_CUSTOM_STATS): one ``host: {json}`` line per host."""
-    text = play.stdout[play.stdout.index("CUSTOM STATS"):]
-    out = {}
-    for line in text.splitlines()[1:]:
-        host, sep, body = line.strip().partition(": ")
-        if sep and body.startswith("{"):
-            out[host] = json.loads(body)
-    return out
-
-
 def test_disaster_recovery_brings_back_data_and_app(pg, site, pm2_app):
     daemon = pm2_app.daemon_pid
     app_pid = pm2_app.status()[pm2_app.name][1]
@@ -89,7 +78,7 @@ def test_disaster_recovery_brings_back_data_and_app(pg, site, pm2_app):
     assert pm2_app.daemon_pid == daemon
     assert pm2_app.http_ok()
     assert "Put the PM2 apps in the wanted state" in play.stdout
-    report = stats(play)["localhost"]["disaster_recovery"]
+    report = custom_stats(play)["localhost"]["disaster_recovery"]
     assert report["succeeded"] is True and report["unhealthy"] == []
     assert report["rto_met"] is True and report["rto_seconds"] == 3600
     assert report["rpo_met"] is True and 0 <= report["data_age_hours"] < 1
