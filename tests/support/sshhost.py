@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -80,6 +81,11 @@ class SshHost:
                 "ansible_ssh_common_args='-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes' "
                 "ansible_python_interpreter=%s" % (name, self.address, self.port, self.key, self.known_hosts, python))
 
+    def netns_pids(self):
+        """Pids of the processes in our network namespace: sshd and the sessions it forked."""
+        out = subprocess.run(["ip", "netns", "pids", self.netns], capture_output=True, text=True, check=False).stdout
+        return [int(pid) for pid in out.split() if pid.isdigit()]
+
     def stop(self):
         if self.proc is not None:
             self.proc.terminate()
@@ -88,6 +94,18 @@ class SshHost:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # the sessions sshd forked (Ansible's ControlPersist connections) outlive it and would wait
+        # forever on a link that is about to go: end every process of the namespace, by pid
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pids = self.netns_pids()
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 5
+            while pids and self.netns_pids() and time.monotonic() < deadline:
+                time.sleep(0.1)
         subprocess.run(["ip", "link", "del", self.veth_host], check=False, stderr=subprocess.DEVNULL)
         subprocess.run(["ip", "netns", "del", self.netns], check=False, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.dir, ignore_errors=True)
