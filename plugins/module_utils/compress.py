@@ -11,10 +11,10 @@ runs on the spare CPU during the dump instead of after it, and the row counts
 in the manifest come from the dump itself (exact, same snapshot).
 
 When told which names pg_dump will write (:meth:`DatCompressor.expect`: the
-previous backup's, or those the probe of pgarchive predicts), it puts a named pipe under each name before pg_dump
-opens it, so the table data flows from pg_dump through the pipe into zstd and
-never lands uncompressed in the page cache. Names it did not predict are
-still followed as files.
+previous backup's, or those the probe of pgarchive predicts), it puts a named
+pipe under each name before pg_dump opens it, so the table data flows from
+pg_dump through the pipe into zstd and never lands uncompressed in the page
+cache. Names it did not predict are still followed as files.
 """
 
 from __future__ import annotations
@@ -290,9 +290,10 @@ class DatCompressor:
     def expect(self, ids):
         """Dump ids whose ``<id>.dat`` pg_dump is about to write: named pipes go there.
 
-        May be called more than once, from any thread (the probe's reader); the pipes are planted once pg_dump has checked that the
-        directory is empty (it refuses one that is not). A name pg_dump does not
-        use costs one unused pipe, removed at the end."""
+        May be called more than once, from any thread (the probe's reader); the
+        pipes are planted once pg_dump has checked that the directory is empty (it
+        refuses one that is not). A name pg_dump does not use costs one unused
+        pipe, removed at the end."""
         if self.level is None or self._watch is None or self._stop.is_set():
             return  # compression none: pg_dump's own files are the backup
         with self._ids_lock:
@@ -367,7 +368,8 @@ class DatCompressor:
     def _plant(self, ids):
         try:
             import resource  # pylint: disable=import-outside-toplevel
-            room = resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 4
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+            room = soft // 4 if soft > 0 else MAX_FIFOS  # RLIM_INFINITY reads as -1
         except (ImportError, ValueError, OSError):
             room = 64
         for dump_id in ids:
