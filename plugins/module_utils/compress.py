@@ -74,13 +74,6 @@ class Inotify:
     def available(self):
         return self.fd >= 0
 
-    def read(self, timeout):
-        """[(mask, name)] of the events within ``timeout`` seconds."""
-        ready, _w, _x = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return []
-        return self.events()
-
     def events(self):
         """[(mask, name)] of the events queued now (the descriptor is non-blocking)."""
         try:
@@ -372,9 +365,10 @@ class DatCompressor:
             room = soft // 4 if soft > 0 else MAX_FIFOS  # RLIM_INFINITY reads as -1
         except (ImportError, ValueError, OSError):
             room = 64
+        limit = min(MAX_FIFOS, room)
         for dump_id in ids:
             name = "%d.dat" % dump_id
-            if len(self._planted) >= min(MAX_FIFOS, room):
+            if len(self._planted) >= limit:
                 break
             if name in self.followers or name in self._planted:
                 continue  # pg_dump was first (its file is followed), or planted already

@@ -184,8 +184,8 @@ class PgBackup:
                             # the first backup of a series asks a probe (about 0.1 s), before pg_dump
                             # opens its first tables and without a connection more beside it
                             probe = self._probe(counter)
-                            procs.append(probe[0] if probe else None)
                             if probe:
+                                procs.append(probe[0])
                                 probe[1].join(PROBE_WAIT)
                                 phases["probe"] = clock.elapsed()
                 dump = self.pg.runner.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
@@ -195,8 +195,9 @@ class PgBackup:
                 self._end_probe(probe)
                 if self.compression != "gzip":
                     counter.finish(failed=rc != 0)
-                    if rc != 0 and counter.first_error() is not None:
-                        raise counter.first_error()  # e.g. zstd out of space: pg_dump only saw its pipe close
+                    cause = counter.first_error() if rc != 0 else None
+                    if cause is not None:
+                        raise cause  # e.g. zstd out of space: pg_dump only saw its pipe close
                     rows = counter.row_counts()
                     self._digests = counter.digests()
                     self._streamed = counter.streamed()
